@@ -1,0 +1,42 @@
+"""Alembic environment: runs the migrations against the application's own database."""
+
+from alembic import context
+from flask import current_app
+
+db = current_app.extensions["migrate"].db
+config = context.config
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=db.engine.url.render_as_string(hide_password=False),
+        target_metadata=db.metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    def skip_empty(context_, revision, directives):
+        # `flask db migrate` with no model change should not write an empty file.
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+
+    with db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=db.metadata,
+            process_revision_directives=skip_empty,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,29 @@
+// Small enhancements on top of htmx; every page works without this file.
+(function () {
+  "use strict";
+
+  function showFlash(text, category) {
+    var box = document.getElementById("flashes");
+    if (!box) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-" + category;
+    p.textContent = text;
+    box.replaceChildren(p);
+  }
+
+  // htmx does not swap error answers: say in plain words what happened instead of doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    var text = {
+      400: "The form has expired. Reload the page and try again.",
+      403: "Your role on this domain does not allow this action.",
+      404: "This page no longer exists, or you no longer have access to it.",
+      429: "Too many requests. Wait a moment and try again."
+    }[status] || "The server could not complete this action (error " + status + "). Try again in a moment.";
+    showFlash(text, "error");
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    showFlash("The server cannot be reached. Check your connection and try again.", "error");
+  });
+})();

@@ -1,0 +1,169 @@
+"""Fixtures shared by every test layer.
+
+The schema is built once per session by the real migrations; each test then starts from empty
+tables. The database is SQLite in a temporary folder, or the PostgreSQL database named by
+DATABASE_URL (CI runs both).
+"""
+
+import contextvars
+import os
+import re
+import secrets
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from webapp import create_app
+from webapp.config import normalise_database_url
+from webapp.extensions import db
+from webapp.models import Domain, DomainAccess, DomainStatus, User
+from webapp.permissions import Role
+
+PASSWORD = "correct-horse-battery"
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        url = normalise_database_url(url)
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            # The test database belongs to the suite: start from nothing, then migrate.
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def test_config(database_url):
+    return {
+        "TESTING": True,
+        "APP_ENV": "testing",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes keep the suite quick
+        "DOMAIN_CREATION": "anyone",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_SECONDS": 900,
+        "PAGE_SIZE": 50,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(test_config):
+    app = create_app(test_config)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return True
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends the CSRF token like a browser does: CSRF stays on in tests.
+
+    Each request runs in an empty context, so that it gets its own application context (its own
+    `g`, current user and database session) instead of reusing the one the test holds open.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            # What the test reads next must come from the database, not from its identity map.
+            db.session.expire_all()
+        return response
+
+    def csrf_token(self) -> str:
+        # Logged-in users are redirected from /login to a page whose <body> carries the token.
+        page = self.get("/login", follow_redirects=True).get_data(as_text=True)
+        match = _CSRF.search(page)
+        assert match, "no CSRF token on the page"
+        return match.group(1) or match.group(2)
+
+    def post_form(self, url, data=None, *, htmx=False, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        headers = dict(kwargs.pop("headers", {}))
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.post(url, data=data, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def app(test_config, migrated):
+    app = create_app(dict(test_config))
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> CSRFClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 10_000))
+
+    def make(email=None, *, superuser=False, name="", password=PASSWORD, active=True) -> User:
+        user = User(
+            email=(email or f"user{next(counter)}@example.org").lower(),
+            name=name,
+            is_superuser=superuser,
+            active=active,
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_domain(app, make_user):
+    def make(name="example.fr", *, owner=None, status=DomainStatus.PENDING, **roles) -> Domain:
+        domain = Domain(name=name, support_email=f"support@{name}", status=status)
+        db.session.add(domain)
+        if owner is not None:
+            db.session.add(DomainAccess(domain=domain, user=owner, role=Role.OWNER))
+        db.session.commit()
+        return domain
+
+    return make
+
+
+@pytest.fixture
+def grant(app):
+    def grant(user: User, domain: Domain, role: Role) -> DomainAccess:
+        access = DomainAccess(domain_id=domain.id, user_id=user.id, role=Role(role))
+        db.session.add(access)
+        db.session.commit()
+        return access
+
+    return grant
+
+
+@pytest.fixture
+def login_as(client):
+    def login(user: User, password: str = PASSWORD):
+        response = client.post_form("/login", {"email": user.email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    return login

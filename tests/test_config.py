@@ -1,0 +1,80 @@
+import subprocess
+import sys
+
+import pytest
+
+from webapp import ROOT, create_app
+from webapp.config import ConfigError, normalise_database_url
+
+
+def test_missing_secret_key_outside_development_stops_start_up(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_missing_secret_key_message_reaches_the_command_line():
+    env = {"PATH": "/usr/bin:/bin", "APP_ENV": "production", "DATABASE_URL": "sqlite://"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from webapp import create_app; create_app()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_development_invents_and_keeps_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("APP_ENV", "development")
+    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"]
+    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"]
+    assert len(first) > 40
+    assert first == second
+
+
+def test_bad_settings_are_named(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("DOMAIN_CREATION", "everybody")
+    with pytest.raises(ConfigError, match="DOMAIN_CREATION"):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            "postgresql://postgres@127.0.0.1:5432/test",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        ),
+        ("postgres://u:p@db/x", "postgresql+psycopg://u:p@db/x"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_psycopg_3(given, expected):
+    assert normalise_database_url(given) == expected
+
+
+def test_healthz_answers_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_healthz_answers_503_when_the_database_is_gone(test_config):
+    app = create_app({**test_config, "SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/dir/x.db"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def test_security_headers_on_every_page(client):
+    for url in ("/login", "/healthz", "/does-not-exist"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"

@@ -1,0 +1,71 @@
+"""Mail domains through dimail: the Flask application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from webapp import config as settings
+from webapp.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. `config` overrides what the environment says (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.DEFAULTS)
+    app.config.update(settings.from_environment(Path(app.instance_path)))
+    app.config.update(config or {})
+    settings.finalise(app.config)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    _init_login(app)
+
+    from webapp import cli, errors, htmx, security, templating
+
+    errors.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+
+    from webapp.auth.views import bp as auth_bp
+    from webapp.domains.views import bp as domains_bp
+    from webapp.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(domains_bp)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from webapp.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to see this page."
+    login_manager.login_message_category = "info"
+    # A stolen session cookie stops working when the user changes their password.
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, nonce = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_nonce != nonce or not user.is_active:
+            return None
+        return user

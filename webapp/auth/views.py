@@ -1,0 +1,80 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from webapp.auth.forms import ChangePasswordForm, LoginForm, LogoutForm
+from webapp.forms import apply_errors
+from webapp.htmx import redirect_to, render
+from webapp.permissions import authenticated, public
+from webapp.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths are followed after login: no scheme, no host, no `//` or `\\` tricks."""
+    fallback = url_for("domains.index")
+    if not target:
+        return fallback
+    target = target.strip()
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or "\\" in target
+        or any(ord(ch) < 32 for ch in target)
+    ):
+        return fallback
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect_to(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = accounts.authenticate(form.email.data, form.password.data)
+        if result.ok:
+            login_user(result.value, remember=form.remember.data)
+            return redirect_to(safe_next(request.args.get("next")))
+        form.form_errors.append(result.message)
+        form.password.data = ""
+    status = 422 if request.method == "POST" else 200
+    return render("auth/login.html", "auth/_login_form.html", status=status, form=form)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@public
+def logout():
+    # GET only asks for confirmation: logging out is a change, so it takes a POST with the CSRF
+    # token, and another site cannot log users out with a link or an image.
+    if request.method == "POST":
+        logout_user()
+        flash("You are logged out.", "success")
+        return redirect_to(url_for("auth.login"))
+    if not current_user.is_authenticated:
+        return redirect_to(url_for("auth.login"))
+    return render("auth/logout.html", form=LogoutForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@authenticated
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        result = accounts.change_password(
+            current_user, form.current_password.data, form.new_password.data
+        )
+        if result.ok:
+            # The session identifier changed with the password: log this session in again.
+            login_user(current_user._get_current_object())
+            flash(result.message, "success")
+            return redirect_to(url_for("auth.change_password"))
+        apply_errors(form, result.errors)
+    status = 422 if request.method == "POST" else 200
+    return render("auth/password.html", "auth/_password_form.html", status=status, form=form)

@@ -1,0 +1,109 @@
+"""Settings read from environment variables, with safe development defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The application cannot start with the configuration it was given."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _development_secret(instance_path: Path) -> str:
+    # Kept in instance/ so that development sessions survive a restart of `make run`.
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.write_text(secrets.token_urlsafe(48))
+    path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    # Users paste the libpq form; SQLAlchemy needs to be told to use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: Path) -> dict:
+    env = os.environ.get("APP_ENV", "production").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+
+    secret_key = os.environ.get("SECRET_KEY", "")
+    if not secret_key and env == "development":
+        secret_key = _development_secret(instance_path)
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'webapp.db'}"
+    domain_creation = os.environ.get("DOMAIN_CREATION", "anyone").strip().lower()
+    if domain_creation not in ("anyone", "superusers"):
+        raise ConfigError(
+            f"DOMAIN_CREATION must be 'anyone' or 'superusers', got {domain_creation!r}"
+        )
+
+    return {
+        "APP_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "DIMAIL_URL": os.environ.get("DIMAIL_URL", "http://127.0.0.1:8001"),
+        "DIMAIL_USER": os.environ.get("DIMAIL_USER", "people"),
+        "DIMAIL_PASSWORD": os.environ.get("DIMAIL_PASSWORD", "people"),
+        "DIMAIL_TIMEOUT": float(os.environ.get("DIMAIL_TIMEOUT", "10")),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": _int("SMTP_PORT", 1025),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Mail domains <no-reply@localhost>"),
+        "WEBMAIL_URL": os.environ.get("WEBMAIL_URL", "http://127.0.0.1:8001/webmail"),
+        "SEND_MAILBOX_PASSWORD": _bool(os.environ.get("SEND_MAILBOX_PASSWORD")),
+        "DOMAIN_CREATION": domain_creation,
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 900),
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        "SESSION_COOKIE_SECURE": _bool(
+            os.environ.get("SESSION_COOKIE_SECURE"), env == "production"
+        ),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "PAGE_SIZE": 50,
+}
+
+
+def finalise(config: dict) -> None:
+    """Checks that must hold whatever the source of the settings."""
+    if not config.get("SECRET_KEY"):
+        raise ConfigError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+            "string (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+            "or set APP_ENV=development for a local development setup."
+        )
+    config.setdefault("REMEMBER_COOKIE_SECURE", config.get("SESSION_COOKIE_SECURE", False))

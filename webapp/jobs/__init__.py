@@ -1,0 +1,1 @@
+"""Background work on RQ: the connection, the queues and the worker."""

@@ -1,0 +1,26 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.base import utcnow
+
+
+class DomainAccess(db.Model):
+    """The role one user holds on one domain (see webapp.permissions.Role)."""
+
+    __tablename__ = "domain_accesses"
+    __table_args__ = (
+        sa.UniqueConstraint("domain_id", "user_id", name="uq_domain_accesses_domain_user"),
+        sa.CheckConstraint("role IN ('viewer', 'administrator', 'owner')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain_id: Mapped[int] = mapped_column(sa.ForeignKey("domains.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    domain = relationship("Domain", back_populates="accesses")
+    user = relationship("User", back_populates="accesses")

@@ -1,0 +1,85 @@
+import enum
+from datetime import datetime
+
+import idna
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.base import utcnow
+
+
+class DomainStatus(enum.StrEnum):
+    PENDING = "pending"
+    ENABLED = "enabled"
+    ACTION_REQUIRED = "action_required"
+    FAILED = "failed"
+    DISABLED = "disabled"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def explanation(self) -> str:
+        return _EXPLANATIONS[self]
+
+
+_LABELS = {
+    DomainStatus.PENDING: "Pending",
+    DomainStatus.ENABLED: "Enabled",
+    DomainStatus.ACTION_REQUIRED: "Action required",
+    DomainStatus.FAILED: "Failed",
+    DomainStatus.DISABLED: "Disabled",
+}
+
+_EXPLANATIONS = {
+    DomainStatus.PENDING: (
+        "The domain is recorded here and is being set up on the mail platform. Mailboxes and "
+        "aliases you add now are kept and sent as soon as the domain is ready."
+    ),
+    DomainStatus.ENABLED: "The domain is ready: mailboxes and aliases are created on the mail "
+    "platform as soon as you add them.",
+    DomainStatus.ACTION_REQUIRED: (
+        "The mail platform is waiting for you: some DNS records of the domain are missing or "
+        "wrong. Publish the expected records, then run a new check."
+    ),
+    DomainStatus.FAILED: (
+        "The mail platform could not finish setting up the domain on its side. Its support team "
+        "must act; nothing you add is lost meanwhile."
+    ),
+    DomainStatus.DISABLED: (
+        "The domain was switched off by the platform's staff: nothing can be changed and it is "
+        "no longer checked."
+    ),
+}
+
+
+class Domain(db.Model):
+    __tablename__ = "domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The ASCII (punycode) form: what dimail and the URLs use.
+    name: Mapped[str] = mapped_column(sa.String(253), unique=True)
+    support_email: Mapped[str] = mapped_column(sa.String(254))
+    status: Mapped[str] = mapped_column(sa.String(20), default=DomainStatus.PENDING, index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    accesses = relationship(
+        "DomainAccess", back_populates="domain", cascade="all, delete-orphan", lazy="raise"
+    )
+
+    @property
+    def status_enum(self) -> DomainStatus:
+        return DomainStatus(self.status)
+
+    @property
+    def unicode_name(self) -> str:
+        try:
+            return idna.decode(self.name)
+        except idna.IDNAError:
+            return self.name
+
+    def __repr__(self) -> str:
+        return f"<Domain {self.name} {self.status}>"

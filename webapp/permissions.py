@@ -1,0 +1,158 @@
+"""Who may do what: roles on a domain, the abilities they give, and the route guards.
+
+Every view function carries an `access` attribute set by one of the decorators below
+(`public`, `authenticated`, `superuser_required`, `require_role`); a test walks the URL map and
+fails on any route without one, so no route is left unguarded by accident.
+"""
+
+import enum
+import functools
+from dataclasses import dataclass
+
+from flask import abort, g
+from flask_login import current_user, login_required
+
+from webapp.extensions import db
+from webapp.models import Domain, DomainAccess, DomainStatus
+
+
+class Role(enum.StrEnum):
+    VIEWER = "viewer"
+    ADMINISTRATOR = "administrator"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    def __ge__(self, other):  # type: ignore[override]
+        return self.rank >= Role(other).rank
+
+    def __gt__(self, other):  # type: ignore[override]
+        return self.rank > Role(other).rank
+
+    def __le__(self, other):  # type: ignore[override]
+        return self.rank <= Role(other).rank
+
+    def __lt__(self, other):  # type: ignore[override]
+        return self.rank < Role(other).rank
+
+
+_RANKS = {Role.VIEWER: 1, Role.ADMINISTRATOR: 2, Role.OWNER: 3}
+
+
+def role_of(user, domain: Domain) -> Role | None:
+    """The role the user holds on the domain, or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    access = db.session.scalar(
+        db.select(DomainAccess.role).where(
+            DomainAccess.domain_id == domain.id, DomainAccess.user_id == user.id
+        )
+    )
+    return Role(access) if access else None
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What the current user may do on one domain; templates and views read the same answer."""
+
+    role: Role | None
+    view: bool
+    manage_mailboxes: bool
+    run_checks: bool
+    invite: bool
+    set_status: bool
+    grantable_roles: tuple[Role, ...]
+
+
+_UNSET = object()
+
+
+def abilities(user, domain: Domain, role=_UNSET) -> Abilities:
+    """Pass `role` when it is already known, to save a query."""
+    if role is _UNSET:
+        role = role_of(user, domain)
+    superuser = bool(user is not None and user.is_authenticated and user.is_superuser)
+    effective = Role.OWNER if superuser else role
+    writable = domain.status != DomainStatus.DISABLED
+    is_admin = effective is not None and effective >= Role.ADMINISTRATOR
+    return Abilities(
+        role=role,
+        view=effective is not None,
+        manage_mailboxes=is_admin and writable,
+        run_checks=is_admin and writable,
+        invite=is_admin,
+        set_status=superuser,
+        grantable_roles=tuple(r for r in Role if effective is not None and r <= effective),
+    )
+
+
+def may_create_domains(user, setting: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    return setting == "anyone" or user.is_superuser
+
+
+def _tag(view, access: str):
+    view.access = access
+    return view
+
+
+def public(view):
+    """Open to everybody, logged in or not."""
+    return _tag(view, "public")
+
+
+def authenticated(view):
+    """Any logged-in user."""
+    return _tag(login_required(view), "authenticated")
+
+
+def superuser_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_superuser:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _tag(login_required(wrapper), "superuser")
+
+
+def require_role(minimum: Role, *, superuser_only: bool = False):
+    """Load the `domain` URL argument into a Domain and check the user's role on it.
+
+    Users with no role on the domain get 404, exactly as for a domain that does not exist, so
+    that its existence is not revealed. Users with a role below `minimum` get 403, and so does
+    everybody but superusers when `superuser_only` is set. Superusers pass. The view receives
+    the Domain object, and `g.role` / `g.abilities` are set.
+    """
+    minimum = Role(minimum)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, domain: str, **kwargs):
+            found = db.session.scalar(db.select(Domain).where(Domain.name == domain.lower()))
+            if found is None:
+                abort(404)
+            role = role_of(current_user, found)
+            if not current_user.is_superuser:
+                if role is None:
+                    abort(404)
+                if role < minimum or superuser_only:
+                    abort(403)
+            g.domain = found
+            g.role = role
+            g.abilities = abilities(current_user, found, role)
+            return view(*args, domain=found, **kwargs)
+
+        wrapper = login_required(wrapper)
+        wrapper.minimum_role = minimum
+        wrapper.superuser_only = superuser_only
+        return _tag(wrapper, "domain:superuser" if superuser_only else f"domain:{minimum.value}")
+
+    return decorator

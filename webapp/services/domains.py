@@ -1,0 +1,110 @@
+"""Mail domains: creation, listing with counts, and status changes by hand."""
+
+import contextlib
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.models import Domain, DomainAccess, DomainStatus, User
+from webapp.models.base import utcnow
+from webapp.pagination import paginate_rows
+from webapp.permissions import Role
+from webapp.services.results import Result
+from webapp.validators import InvalidValue, normalise_domain_name, normalise_email_address
+
+DUPLICATE_NAME = "This domain is already registered here."
+
+
+def create_domain(name: str, support_email: str, actor: User) -> Result:
+    errors = {}
+    try:
+        ascii_name = normalise_domain_name(name)
+    except InvalidValue as exc:
+        errors["name"] = str(exc)
+    try:
+        email = normalise_email_address(support_email)
+    except InvalidValue as exc:
+        errors["support_email"] = str(exc)
+    if errors:
+        return Result.failure(**errors)
+
+    if db.session.scalar(db.select(Domain.id).where(Domain.name == ascii_name)) is not None:
+        return Result.failure(name=DUPLICATE_NAME)
+
+    domain = Domain(name=ascii_name, support_email=email, status=DomainStatus.PENDING)
+    db.session.add(domain)
+    db.session.add(DomainAccess(domain=domain, user_id=actor.id, role=Role.OWNER))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request registered the same name between our check and our insert.
+        db.session.rollback()
+        return Result.failure(name=DUPLICATE_NAME)
+    return Result.success(domain, f"The domain {domain.unicode_name} was created.")
+
+
+def set_status(domain: Domain, status: str, actor: User) -> Result:
+    try:
+        new_status = DomainStatus(status)
+    except ValueError:
+        return Result.failure(status="Choose one of the listed statuses.")
+    if new_status == domain.status:
+        return Result.success(domain, f"The domain is already {new_status.label.lower()}.")
+    domain.status = new_status
+    domain.status_changed_at = utcnow()
+    db.session.commit()
+    return Result.success(domain, f"The domain is now {new_status.label.lower()}.")
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    domain: Domain
+    role: Role | None
+    collaborators: int
+
+
+def list_domains(user: User, query: str = "", page: int = 1, per_page: int = 50):
+    """The domains a user can see, with the counts the list shows, in a fixed number of queries."""
+    collaborators = (
+        db.select(func.count(DomainAccess.id))
+        .where(DomainAccess.domain_id == Domain.id)
+        .correlate(Domain)
+        .scalar_subquery()
+    )
+    my_role = (
+        db.select(DomainAccess.role)
+        .where(DomainAccess.domain_id == Domain.id, DomainAccess.user_id == user.id)
+        .correlate(Domain)
+        .scalar_subquery()
+    )
+    stmt = db.select(Domain, my_role.label("role"), collaborators.label("collaborators"))
+    if not user.is_superuser:
+        stmt = stmt.where(
+            Domain.id.in_(db.select(DomainAccess.domain_id).where(DomainAccess.user_id == user.id))
+        )
+    query = (query or "").strip().lower()
+    if query:
+        terms = {query}
+        with contextlib.suppress(InvalidValue):
+            terms.add(normalise_domain_name(query))
+        stmt = stmt.where(db.or_(*(Domain.name.contains(t, autoescape=True) for t in terms)))
+    stmt = stmt.order_by(Domain.name)
+
+    result = paginate_rows(stmt, page, per_page)
+    items = [
+        DomainRow(domain=d, role=Role(r) if r else None, collaborators=c)
+        for d, r, c in result.items
+    ]
+    return replace(result, items=items)
+
+
+def collaborators(domain: Domain) -> list[tuple[User, Role]]:
+    rows = db.session.execute(
+        db.select(User, DomainAccess.role)
+        .join(DomainAccess, DomainAccess.user_id == User.id)
+        .where(DomainAccess.domain_id == domain.id)
+        .order_by(User.email)
+    ).all()
+    return [(user, Role(role)) for user, role in rows]

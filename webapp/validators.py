@@ -1,0 +1,102 @@
+"""Validation of the names and addresses users type, shared by forms, services and the CLI."""
+
+import ipaddress
+import re
+
+import idna
+from email_validator import EmailNotValidError, validate_email
+
+MAX_DOMAIN_LENGTH = 253
+MAX_LABEL_LENGTH = 63
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+class InvalidValue(ValueError):
+    """A value a user typed, refused with a message meant for that user."""
+
+
+def normalise_domain_name(raw: str) -> str:
+    """Return the lower-cased ASCII (punycode) form of a domain name, or raise InvalidValue."""
+    name = (raw or "").strip()
+    if not name:
+        raise InvalidValue("Enter a domain name, such as example.fr.")
+    if "://" in name or name.lower().startswith(("http:", "https:")):
+        raise InvalidValue("Enter the domain name alone, without http:// or https://.")
+    if "/" in name or "?" in name or "#" in name:
+        raise InvalidValue("Enter the domain name alone, without a path (nothing after a /).")
+    if "@" in name:
+        raise InvalidValue("Enter a domain name, not an email address.")
+    if any(ch.isspace() for ch in name):
+        raise InvalidValue("A domain name cannot contain spaces.")
+    if name.endswith("."):
+        raise InvalidValue("Remove the dot at the end of the domain name.")
+    if "_" in name:
+        raise InvalidValue("A domain name cannot contain underscores (_).")
+    if _is_ip_address(name):
+        raise InvalidValue("Enter a domain name, not an IP address.")
+    if len(name) > MAX_DOMAIN_LENGTH:
+        raise InvalidValue(f"A domain name has at most {MAX_DOMAIN_LENGTH} characters.")
+
+    labels = name.split(".")
+    if len(labels) < 2:
+        raise InvalidValue("Enter a full domain name with at least one dot, such as example.fr.")
+    if any(label == "" for label in labels):
+        raise InvalidValue("A domain name cannot contain two dots in a row or start with a dot.")
+    for label in labels:
+        if label.startswith("-") or label.endswith("-"):
+            raise InvalidValue(f"“{label}” starts or ends with a hyphen, which is not allowed.")
+
+    try:
+        ascii_name = idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as exc:
+        if "too long" in str(exc).lower():
+            raise InvalidValue(
+                f"Each part between dots has at most {MAX_LABEL_LENGTH} characters."
+            ) from exc
+        raise InvalidValue(
+            "This is not a valid domain name: use letters, digits and hyphens between dots."
+        ) from exc
+
+    ascii_name = ascii_name.lower()
+    if len(ascii_name) > MAX_DOMAIN_LENGTH:
+        raise InvalidValue(f"A domain name has at most {MAX_DOMAIN_LENGTH} characters.")
+    for label in ascii_name.split("."):
+        if len(label) > MAX_LABEL_LENGTH:
+            raise InvalidValue(f"Each part between dots has at most {MAX_LABEL_LENGTH} characters.")
+        if not _LABEL.match(label):
+            raise InvalidValue(
+                "This is not a valid domain name: use letters, digits and hyphens between dots."
+            )
+    if ascii_name.rsplit(".", 1)[-1].isdigit():
+        raise InvalidValue("The last part of a domain name cannot be only digits.")
+    return ascii_name
+
+
+def _is_ip_address(name: str) -> bool:
+    candidate = name.strip("[]")
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return False
+    return True
+
+
+def unicode_domain_name(ascii_name: str) -> str:
+    try:
+        return idna.decode(ascii_name)
+    except (idna.IDNAError, UnicodeError):
+        return ascii_name
+
+
+def normalise_email_address(raw: str) -> str:
+    """Return a normalised email address, or raise InvalidValue. No DNS lookup is made."""
+    value = (raw or "").strip()
+    if not value:
+        raise InvalidValue("Enter an email address.")
+    if len(value) > 254:
+        raise InvalidValue("An email address has at most 254 characters.")
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidValue(f"This is not a valid email address: {exc}") from exc
+    return result.normalized.lower()
