@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
+from webapp.forms import BaseForm
 from webapp.models import DomainStatus
 
 
-class DomainForm(FlaskForm):
+class DomainForm(BaseForm):
     # The rules themselves live in webapp.validators, applied by the service.
     name = StringField(
         "Domain name",
@@ -20,7 +20,7 @@ class DomainForm(FlaskForm):
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(BaseForm):
     status = SelectField(
         "New status",
         choices=[SelectChoice(s.value, s.label) for s in DomainStatus],

@@ -2,7 +2,7 @@ from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from flask_login import current_user
 
 from webapp.domains.forms import DomainForm, StatusForm
-from webapp.forms import apply_errors
+from webapp.forms import apply_errors, query_text
 from webapp.htmx import redirect_to, render
 from webapp.pagination import page_number
 from webapp.permissions import Role, authenticated, may_create_domains, require_role
@@ -12,7 +12,7 @@ bp = Blueprint("domains", __name__, url_prefix="/domains")
 
 
 def _list_page(form: DomainForm, status: int = 200):
-    q = request.args.get("q", "")
+    q = query_text(request.args.get("q"))
     page = service.list_domains(
         current_user,
         q,

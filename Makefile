@@ -1,0 +1,41 @@
+# The README's two commands: `make run` and `make test`. Only Python 3.11 is needed.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Installed versions are pinned by requirements.lock, the set the tests passed with.
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format lock screenshots clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m webapp.dev
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+# Re-pin after changing dependencies in pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,test]'
+	$(BIN)/python -m pip freeze --exclude-editable --all | grep -v -E '^(pip|setuptools)==' > requirements.lock
+
+screenshots: $(STAMP)
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -m browser -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

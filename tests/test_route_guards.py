@@ -1,0 +1,144 @@
+"""Every route is public on purpose or guarded, and each guard answers each role as it should.
+
+The test walks `app.url_map`, so routes added later are covered without editing it; a route
+with a URL argument it does not know fails with a message asking for a sample value.
+"""
+
+import pytest
+
+from webapp.extensions import db
+from webapp.models import DomainStatus
+from webapp.permissions import Role
+
+ACTORS = ("anonymous", "stranger", "viewer", "administrator", "owner", "superuser")
+KNOWN_ACCESS = {"public", "authenticated", "superuser", "domain:superuser"} | {
+    f"domain:{role.value}" for role in Role
+}
+# Flask's own static route serves the vendored files; it has no view of ours to tag.
+EXEMPT = {"static"}
+DOMAIN = "guarded.fr"
+SAMPLE_VALUES = {"domain": DOMAIN}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_is_public_or_guarded(app):
+    untagged = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in EXEMPT
+        and getattr(app.view_functions[rule.endpoint], "access", None) not in KNOWN_ACCESS
+    ]
+    assert untagged == [], f"routes with no guard and not marked public: {untagged}"
+
+
+def expected(access: str, actor: str) -> str:
+    """What a guard must answer: 'login', 'allowed', 403 or 404."""
+    if access == "public":
+        return "allowed"
+    if actor == "anonymous":
+        return "login"
+    if access == "authenticated":
+        return "allowed"
+    if access == "superuser":
+        return "allowed" if actor == "superuser" else 403
+    # Domain routes: no role on the domain means it does not exist.
+    if actor == "superuser":
+        return "allowed"
+    if actor == "stranger":
+        return 404
+    if access == "domain:superuser":
+        return 403
+    needed = Role(access.split(":", 1)[1])
+    return "allowed" if Role(actor) >= needed else 403
+
+
+@pytest.fixture
+def actors(app, make_user, make_domain, grant):
+    owner = make_user("owner@example.org")
+    domain = make_domain(DOMAIN, owner=owner, status=DomainStatus.ENABLED)
+    users = {
+        "owner": owner,
+        "stranger": make_user("stranger@example.org"),
+        "superuser": make_user("staff@example.org", superuser=True),
+    }
+    for role in (Role.VIEWER, Role.ADMINISTRATOR):
+        users[role.value] = make_user(f"{role.value}@example.org")
+        grant(users[role.value], domain, role)
+    # The stranger owns a domain of their own, so a 404 cannot come from having no domain at all.
+    make_domain("elsewhere.fr", owner=users["stranger"])
+    return users
+
+
+def _url(app, rule):
+    missing = [arg for arg in rule.arguments if arg not in SAMPLE_VALUES]
+    assert not missing, f"add a sample value for {missing} of {rule.rule} to SAMPLE_VALUES"
+    with app.test_request_context():
+        return app.url_for(rule.endpoint, **{a: SAMPLE_VALUES[a] for a in rule.arguments})
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_each_route_answers_each_role_as_its_guard_says(app, actors, actor):
+    client = app.test_client()
+    if actor != "anonymous":
+        response = client.post_form(
+            "/login", {"email": actors[actor].email, "password": "correct-horse-battery"}
+        )
+        assert response.status_code == 303
+    token = client.csrf_token()
+    for rule, method in _routes(app):
+        view = app.view_functions[rule.endpoint]
+        access = view.access
+        url = _url(app, rule)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            # An empty form: a guard must answer before any validation does.
+            response = client.post(url, data={"csrf_token": token})
+        want = expected(access, actor)
+        where = f"{method} {rule.rule} ({access}) as {actor}"
+        assert response.status_code < 500, where
+        if want == "login":
+            assert response.status_code == 302, where
+            assert response.headers["Location"].startswith("/login"), where
+        elif want == "allowed":
+            assert response.status_code not in (401, 403, 404), where
+        else:
+            assert response.status_code == want, where
+        if rule.endpoint == "auth.logout" and method == "POST" and actor != "anonymous":
+            client.post_form(
+                "/login", {"email": actors[actor].email, "password": "correct-horse-battery"}
+            )
+            token = client.csrf_token()
+        db.session.rollback()
+
+
+def test_a_domain_that_does_not_exist_is_404_for_everybody(app, actors):
+    for actor in ("viewer", "superuser"):
+        client = app.test_client()
+        client.post_form(
+            "/login", {"email": actors[actor].email, "password": "correct-horse-battery"}
+        )
+        for rule, method in _routes(app):
+            if "domain" not in rule.arguments or method != "GET":
+                continue
+            with app.test_request_context():
+                url = app.url_for(rule.endpoint, **{**SAMPLE_VALUES, "domain": "missing.fr"})
+            assert client.get(url).status_code == 404, (rule.rule, actor)
+
+
+def test_the_guard_of_a_view_cannot_be_forgotten(app):
+    """A route added without a guard is caught: proven on a throwaway view."""
+
+    @app.get("/unguarded-for-the-test")
+    def unguarded():
+        return "oops"
+
+    with pytest.raises(AssertionError, match="unguarded-for-the-test"):
+        test_every_route_is_public_or_guarded(app)

