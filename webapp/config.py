@@ -84,6 +84,8 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": _bool(
             os.environ.get("SESSION_COOKIE_SECURE"), env == "production"
         ),
+        # How many reverse proxies stand in front of the app and set X-Forwarded-* headers.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
     }
 
 
