@@ -106,7 +106,8 @@ def test_superuser_disables_a_domain(page, make_user, make_domain):
     page.goto("/domains/example.fr/")
     page.get_by_label("New status").select_option("disabled")
     page.get_by_role("button", name="Set status").click()
-    expect(page.locator("#domain-status [data-status]")).to_have_attribute("data-status", "disabled")
+    badge = page.locator("#domain-status [data-status]")
+    expect(badge).to_have_attribute("data-status", "disabled")
     expect(page.locator("#flashes")).to_contain_text("now disabled")
 
 
