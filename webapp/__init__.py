@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import config as settings
-from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.extensions import csrf, db, login_manager, migrate, tune_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
+    with app.app_context():
+        tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     _init_login(app)

@@ -51,14 +51,49 @@ def seed_demo_command() -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker_command(burst: bool) -> None:
     """Run an RQ worker, with its scheduler, inside the application context."""
-    from rq import Worker
+    from rq import SimpleWorker
 
     from webapp.jobs.queue import QUEUE_NAMES, queue
 
+    # Jobs run in this process rather than in a fork per job, so that the dimail client's
+    # connection pool and token live across jobs. Job timeouts still apply (signals).
     queues = [queue(name) for name in QUEUE_NAMES]
-    worker = Worker(queues, connection=queues[0].connection)
+    worker = SimpleWorker(queues, connection=queues[0].connection)
     click.echo(f"Worker listening on {', '.join(QUEUE_NAMES)} at {_redacted_redis_url()}")
     worker.work(with_scheduler=True, burst=burst)
+
+
+@click.command("cron")
+@click.option("--interval", default=60, show_default=True, help="Seconds between two ticks.")
+def cron_command(interval: int) -> None:
+    """Run RQ's cron scheduler: periodic re-checks and the reconciler."""
+    from rq.cron import CronScheduler
+
+    from webapp.jobs.periodic import tick
+    from webapp.jobs.queue import redis_connection
+
+    scheduler = CronScheduler(connection=redis_connection())
+    scheduler.register(tick, "default", interval=interval, job_timeout=600)
+    click.echo(f"Cron: periodic checks and reconciliation every {interval} s")
+    scheduler.start()
+
+
+@click.command("check-domains")
+@click.option("--all", "force", is_flag=True, help="Check every domain, not only those due.")
+def check_domains_command(force: bool) -> None:
+    """Queue a dimail check of the domains that are due for one."""
+    from webapp.jobs.periodic import check_due_domains
+
+    click.echo(f"Asked for {check_due_domains(force=force)} domain check(s).")
+
+
+@click.command("reconcile")
+def reconcile_command() -> None:
+    """Queue again everything left waiting for dimail (after Redis was down, say)."""
+    from webapp.jobs.periodic import reconcile
+
+    counts = reconcile()
+    click.echo(", ".join(f"{n} {kind} re-enqueued" for kind, n in counts.items()))
 
 
 def _redacted_redis_url() -> str:
@@ -70,5 +105,12 @@ def _redacted_redis_url() -> str:
 
 
 def init_app(app) -> None:
-    for command in (create_user_command, seed_demo_command, worker_command):
+    for command in (
+        create_user_command,
+        seed_demo_command,
+        worker_command,
+        cron_command,
+        check_domains_command,
+        reconcile_command,
+    ):
         app.cli.add_command(command)

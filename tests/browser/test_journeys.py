@@ -29,7 +29,7 @@ def test_log_in_create_a_domain_see_it_pending_log_out(page, make_user, screensh
 
     expect(page).to_have_url(re.compile(r"/domains/xn--exmple-cua\.fr/$"))
     expect(page.get_by_role("heading", name="exämple.fr", level=1)).to_be_visible()
-    expect(page.locator("#domain-status [data-status]")).to_have_attribute("data-status", "pending")
+    expect(page.locator("#status-title [data-status]")).to_have_attribute("data-status", "pending")
     expect(page.locator("#flashes")).to_contain_text("was created")
     screenshot(page, "domain-page")
 
@@ -106,7 +106,7 @@ def test_superuser_disables_a_domain(page, make_user, make_domain):
     page.goto("/domains/example.fr/")
     page.get_by_label("New status").select_option("disabled")
     page.get_by_role("button", name="Set status").click()
-    badge = page.locator("#domain-status [data-status]")
+    badge = page.locator("#status-title [data-status]")
     expect(badge).to_have_attribute("data-status", "disabled")
     expect(page.locator("#flashes")).to_contain_text("now disabled")
 

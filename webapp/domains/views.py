@@ -1,9 +1,20 @@
-from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from webapp.dimail import checks as dimail_checks
 from webapp.domains.forms import DomainForm, StatusForm
 from webapp.forms import apply_errors, query_text
-from webapp.htmx import redirect_to, render
+from webapp.htmx import is_htmx, redirect_to, render
 from webapp.pagination import page_number
 from webapp.permissions import Role, authenticated, may_create_domains, require_role
 from webapp.services import domains as service
@@ -38,21 +49,62 @@ def create():
     if form.validate_on_submit():
         result = service.create_domain(form.name.data, form.support_email.data, current_user)
         if result.ok:
-            flash(result.message, "success")
+            flash(result.message, result.category)
             return redirect_to(url_for("domains.show", domain=result.value.name))
         apply_errors(form, result.errors)
     return _list_page(form, status=422)
 
 
-@bp.get("/<domain>/")
-@require_role(Role.VIEWER)
-def show(domain):
+def _show(domain, partial=None, status=200, status_form=None):
     return render(
         "domains/show.html",
+        partial,
+        status=status,
         domain=domain,
         abilities=g.abilities,
         collaborators=service.collaborators(domain),
-        status_form=StatusForm(formdata=None, status=domain.status),
+        status_form=status_form or StatusForm(formdata=None, status=domain.status),
+        checks=dimail_checks,
+    )
+
+
+@bp.get("/<domain>/")
+@require_role(Role.VIEWER)
+def show(domain):
+    return _show(domain)
+
+
+@bp.get("/<domain>/status")
+@require_role(Role.VIEWER)
+def status_panel(domain):
+    """The dimail panel alone: polled by htmx while a job runs."""
+    if not is_htmx():
+        return redirect_to(url_for("domains.show", domain=domain.name))
+    return _show(domain, "domains/_dimail.html")
+
+
+@bp.post("/<domain>/check")
+@require_role(Role.ADMINISTRATOR)
+def check(domain):
+    result = service.request_check(domain)
+    if not result.ok:
+        flash(result.message, "error")
+        return _show(domain, "domains/_dimail.html", status=409)
+    flash(result.message, result.category)
+    if is_htmx():
+        return _show(domain, "domains/_dimail.html")
+    return redirect_to(url_for("domains.show", domain=domain.name))
+
+
+@bp.get("/<domain>/zone.txt")
+@require_role(Role.VIEWER)
+def zone_file(domain):
+    body = render_template("domains/zone.txt", domain=domain)
+    filename = f"{domain.name}.zone.txt"
+    return Response(
+        body,
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -63,15 +115,7 @@ def set_status(domain):
     if form.validate_on_submit():
         result = service.set_status(domain, form.status.data, current_user)
         if result.ok:
-            flash(result.message, "success")
+            flash(result.message, result.category)
             return redirect_to(url_for("domains.show", domain=domain.name))
         apply_errors(form, result.errors)
-    return render(
-        "domains/show.html",
-        "domains/_status_form.html",
-        status=422,
-        domain=domain,
-        abilities=g.abilities,
-        collaborators=service.collaborators(domain),
-        status_form=form,
-    )
+    return _show(domain, "domains/_status_form.html", status=422, status_form=form)

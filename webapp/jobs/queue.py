@@ -1,15 +1,71 @@
+"""Putting work on the RQ queue without ever losing it.
+
+Rows are committed first and carry their own "to sync" mark, so a failed enqueue (Redis down)
+loses nothing: the reconciler enqueues what is still marked. Job ids are fixed per object, so
+the same work is never queued twice at once.
+"""
+
+import logging
+
 from flask import current_app
 from redis import Redis
-from rq import Queue
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("default",)
+_LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
+_connections: dict[str, Redis] = {}
 
 
 def redis_connection() -> Redis:
-    return Redis.from_url(
-        current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
-    )
+    url = current_app.config["REDIS_URL"]
+    if url not in _connections:
+        # Short timeouts: a web request must not hang when Redis is gone.
+        _connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return _connections[url]
 
 
 def queue(name: str = "default") -> Queue:
     return Queue(name, connection=redis_connection())
+
+
+def retry_policy() -> Retry:
+    intervals = current_app.config["JOB_RETRY_INTERVALS"]
+    return Retry(max=len(intervals), interval=list(intervals))
+
+
+def job_is_live(job_id: str) -> bool:
+    try:
+        job = Job.fetch(job_id, connection=redis_connection())
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in _LIVE
+
+
+def enqueue_once(func, *args, job_id: str, retry: bool = True) -> bool:
+    """Enqueue `func(*args)` unless the same job is already waiting or running.
+
+    Returns False when Redis cannot be reached; the caller's row stays marked for the reconciler.
+    """
+    try:
+        if job_is_live(job_id):
+            return True
+        queue().enqueue(
+            func,
+            *args,
+            job_id=job_id,
+            retry=retry_policy() if retry else None,
+            job_timeout=current_app.config["JOB_TIMEOUT"],
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+        return True
+    except RedisError as exc:
+        log.warning(
+            "job %s not queued, Redis is unreachable (%s); the reconciler will", job_id, exc
+        )
+        return False

@@ -66,6 +66,23 @@ class Domain(db.Model):
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # What dimail told us. The database stays the record of what users asked for; these columns
+    # keep dimail's last answer so that pages never call dimail while rendering.
+    dimail_created_at: Mapped[datetime | None]
+    # Set when work for dimail is wanted (creation, a check); cleared by the job that did it.
+    # The reconciler re-enqueues rows where it stays set, e.g. when Redis was down.
+    sync_requested_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_check_at: Mapped[datetime | None]
+    # The checks as dimail reported them: [{"name", "internal", "ok", "errors": [...]}].
+    checks: Mapped[list | None] = mapped_column(sa.JSON)
+    # The DNS records the owner must publish: [{"target", "type", "value"}].
+    dns_records: Mapped[list | None] = mapped_column(sa.JSON)
+    # False when the connected dimail cannot report checks (older servers).
+    checks_supported: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # dimail's own words when it refused or could not be reached, for the page and support.
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
     accesses = relationship(
         "DomainAccess", back_populates="domain", cascade="all, delete-orphan", lazy="raise"
     )
@@ -73,6 +90,14 @@ class Domain(db.Model):
     @property
     def status_enum(self) -> DomainStatus:
         return DomainStatus(self.status)
+
+    @property
+    def syncing(self) -> bool:
+        return self.sync_requested_at is not None
+
+    @property
+    def failing_checks(self) -> list[dict]:
+        return [check for check in (self.checks or []) if not check.get("ok")]
 
     @property
     def unicode_name(self) -> str:

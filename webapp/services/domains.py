@@ -2,19 +2,26 @@
 
 import contextlib
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
+from webapp.jobs.domains import request_sync
 from webapp.models import Domain, DomainAccess, DomainStatus, User
 from webapp.models.base import utcnow
 from webapp.pagination import paginate_rows
 from webapp.permissions import Role
+from webapp.services.domain_status import change_status, next_check_delay
 from webapp.services.results import Result
 from webapp.validators import InvalidValue, normalise_domain_name, normalise_email_address
 
 DUPLICATE_NAME = "This domain is already registered here."
+QUEUE_DOWN = (
+    "The background queue cannot be reached right now, so nothing is lost: it is sent to the "
+    "mail platform as soon as the queue is back."
+)
 
 
 def create_domain(name: str, support_email: str, actor: User) -> Result:
@@ -42,7 +49,23 @@ def create_domain(name: str, support_email: str, actor: User) -> Result:
         # Another request registered the same name between our check and our insert.
         db.session.rollback()
         return Result.failure(name=DUPLICATE_NAME)
-    return Result.success(domain, f"The domain {domain.unicode_name} was created.")
+    if not request_sync(domain):
+        return Result.success(
+            domain, f"The domain {domain.unicode_name} was created. {QUEUE_DOWN}", "warning"
+        )
+    return Result.success(
+        domain,
+        f"The domain {domain.unicode_name} was created. It is being set up on the mail platform.",
+    )
+
+
+def request_check(domain: Domain) -> Result:
+    """ "Check now": ask dimail again (also the retry after a failure)."""
+    if domain.status == DomainStatus.DISABLED:
+        return Result.failure("A disabled domain is not checked. Platform staff can enable it.")
+    if not request_sync(domain):
+        return Result.success(domain, f"The check is recorded. {QUEUE_DOWN}", "warning")
+    return Result.success(domain, "A new check has started.")
 
 
 def set_status(domain: Domain, status: str, actor: User) -> Result:
@@ -52,9 +75,9 @@ def set_status(domain: Domain, status: str, actor: User) -> Result:
         return Result.failure(status="Choose one of the listed statuses.")
     if new_status == domain.status:
         return Result.success(domain, f"The domain is already {new_status.label.lower()}.")
-    domain.status = new_status
-    domain.status_changed_at = utcnow()
-    db.session.commit()
+    # Set by hand: the next periodic check comes after the usual delay for the new status.
+    domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(new_status))
+    change_status(domain, new_status)
     return Result.success(domain, f"The domain is now {new_status.label.lower()}.")
 
 

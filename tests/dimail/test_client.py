@@ -1,0 +1,1027 @@
+"""Unit tests of the dimail client against `responses` (no network, no sleeping)."""
+
+import base64
+import json
+import logging
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import pytest
+import requests
+import responses
+
+from webapp.dimail.client import (
+    DimailAuthError,
+    DimailClient,
+    DimailConflict,
+    DimailError,
+    DimailNotFound,
+    DimailNotSupported,
+    DimailRejected,
+    DimailUnavailable,
+)
+
+BASE = "http://dimail.test"
+USER = "people"
+PASSWORD = "app-Secret-pw-42"
+BASIC = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+JWT_KEY = "test-signing-key-long-enough-for-hs256"
+GENERATED = "Generated-Mailbox-Pw-9"
+
+
+def make_token(exp_in: float | None = 3600, sub: str = USER) -> str:
+    claims: dict[str, Any] = {"sub": sub}
+    if exp_in is not None:
+        claims["exp"] = int(time.time() + exp_in)
+    return jwt.encode(claims, JWT_KEY, algorithm="HS256")
+
+
+TOKEN = make_token()
+
+
+@pytest.fixture
+def rsps():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def client():
+    return DimailClient(BASE, USER, PASSWORD, timeout=10)
+
+
+def token_route(rsps, *tokens: str):
+    """GET /token/ answering the given tokens in turn (the last one repeats)."""
+    for tok in tokens or (TOKEN,):
+        rsps.get(f"{BASE}/token/", json={"access_token": tok, "token_type": "bearer"})
+
+
+def token_calls(rsps) -> int:
+    return sum(1 for c in rsps.calls if c.request.url == f"{BASE}/token/")
+
+
+def route_calls(rsps):
+    return [c for c in rsps.calls if c.request.url != f"{BASE}/token/"]
+
+
+def sent_json(call):
+    body = call.request.body
+    return None if body is None else json.loads(body)
+
+
+# --------------------------------------------------------------------------- the method table
+
+RAISE = object()  # a 404 raises as the mapping says (no method-specific meaning)
+
+DOMAIN = {
+    "name": "example.fr",
+    "features": ["webmail", "mailbox", "alias"],
+    "mailbox_domain": None,
+    "webmail_domain": None,
+    "imap_domains": None,
+    "smtp_domains": None,
+    "context_name": "example.fr",
+}
+CHECK = {
+    "name": "example.fr",
+    "state": "broken",
+    "valid": False,
+    "mx": {"ok": False, "internal": False, "errors": [{"code": "wrong_mx", "detail": "MX"}]},
+    "postfix": {"ok": True, "internal": True, "errors": []},
+}
+SPEC = [
+    {"target": "", "type": "MX", "value": "mx.dimail.test."},
+    {"target": "dimail._domainkey", "type": "TXT", "value": "v=DKIM1; k=rsa; p=AAAA"},
+]
+MAILBOX = {
+    "type": "mailbox",
+    "status": "ok",
+    "email": "jane.doe@example.fr",
+    "givenName": "Jane",
+    "surName": "Doe",
+    "displayName": "Jane Doe",
+}
+MAILBOX_V2 = {
+    "type": "mailbox",
+    "active": "yes",
+    "email": "jane.doe@example.fr",
+    "features": ["ox"],
+    "extras": {"ox": {"given_name": "Jane", "sur_name": "Doe", "display_name": "Jane Doe"}},
+}
+NEW_MAILBOX = {"email": "jane.doe@example.fr", "password": GENERATED, "uuid": "0b5c-uuid"}
+CODE = {
+    "email": "jane.doe@example.fr",
+    "code": "abc123",
+    "expires_at": 1,
+    "expires_in": 600,
+    "maxuse": 1,
+    "nbuse": 0,
+}
+ADDRESS = {
+    "domain_name": "example.fr",
+    "user_name": "jane.doe",
+    "is_alias": False,
+    "is_mailbox": True,
+    "is_ox": True,
+    "ox_primary_email": "jane.doe@example.fr",
+    "ox_senders": [],
+}
+ALIAS = {
+    "username": "contact",
+    "domain": "example.fr",
+    "destination": "jane@elsewhere.org",
+    "allow_to_send": False,
+}
+MBOX = "/domains/example.fr/mailboxes/jane.doe"
+
+
+@dataclass
+class Case:
+    id: str
+    call: Callable[[DimailClient], Any]
+    method: str
+    path: str  # as sent, quoted, query string included
+    auth: str  # "basic" or "bearer"
+    current: bool = False  # route only current servers have
+    sent: Any = None  # JSON body expected on the wire
+    status: int = 200
+    reply: Any = None
+    expected: Any = None
+    on_404: Any = RAISE  # what a "missing object" 404 returns instead of raising
+    extra: dict = field(default_factory=dict)
+
+
+CASES = [
+    Case(
+        "create_domain",
+        lambda c: c.create_domain("example.fr"),
+        "POST",
+        "/domains/",
+        "basic",
+        sent={
+            "name": "example.fr",
+            "features": ["webmail", "mailbox", "alias"],
+            "context_name": "example.fr",
+            "delivery": "virtual",
+        },
+        status=201,
+        reply=DOMAIN,
+        expected=DOMAIN,
+    ),
+    Case(
+        "create_domain_options",
+        lambda c: c.create_domain("example.fr", context_name="shared", features=["mailbox"]),
+        "POST",
+        "/domains/",
+        "basic",
+        sent={
+            "name": "example.fr",
+            "features": ["mailbox"],
+            "context_name": "shared",
+            "delivery": "virtual",
+        },
+        status=201,
+        reply=DOMAIN,
+        expected=DOMAIN,
+    ),
+    Case(
+        "get_domain",
+        lambda c: c.get_domain("example.fr"),
+        "GET",
+        "/domains/example.fr",
+        "bearer",
+        reply=DOMAIN,
+        expected=DOMAIN,
+    ),
+    Case(
+        "list_domains",
+        lambda c: c.list_domains(),
+        "GET",
+        "/domains/",
+        "basic",
+        reply=[DOMAIN],
+        expected=[DOMAIN],
+    ),
+    Case(
+        "check_domain",
+        lambda c: c.check_domain("example.fr"),
+        "GET",
+        "/domains/example.fr/check/",
+        "basic",
+        current=True,
+        reply=CHECK,
+        expected=CHECK,
+    ),
+    Case(
+        "fix_domain",
+        lambda c: c.fix_domain("example.fr"),
+        "GET",
+        "/domains/example.fr/fix/",
+        "basic",
+        current=True,
+        reply=CHECK,
+        expected=CHECK,
+    ),
+    Case(
+        "domain_spec",
+        lambda c: c.domain_spec("example.fr"),
+        "GET",
+        "/domains/example.fr/spec/",
+        "basic",
+        current=True,
+        reply=SPEC,
+        expected=SPEC,
+    ),
+    Case(
+        "create_mailbox",
+        lambda c: c.create_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe"),
+        "POST",
+        MBOX,
+        "bearer",
+        sent={"givenName": "Jane", "surName": "Doe", "displayName": "Jane Doe"},
+        status=201,
+        reply=NEW_MAILBOX,
+        expected=NEW_MAILBOX,
+    ),
+    Case(
+        "create_mailbox_quoted",
+        lambda c: c.create_mailbox("example.fr", "jane+news", "", "", ""),
+        "POST",
+        "/domains/example.fr/mailboxes/jane%2Bnews",
+        "bearer",
+        sent={"givenName": "", "surName": "", "displayName": ""},
+        status=201,
+        reply=NEW_MAILBOX,
+        expected=NEW_MAILBOX,
+    ),
+    Case(
+        "list_mailboxes",
+        lambda c: c.list_mailboxes("example.fr"),
+        "GET",
+        "/domains/example.fr/mailboxes/",
+        "bearer",
+        reply=[MAILBOX],
+        expected=[MAILBOX],
+    ),
+    Case(
+        "list_mailboxes_v2",
+        lambda c: c.list_mailboxes_v2("example.fr"),
+        "GET",
+        "/v2/domains/example.fr/mailboxes/",
+        "bearer",
+        current=True,
+        reply=[MAILBOX_V2],
+        expected=[MAILBOX_V2],
+    ),
+    Case(
+        "get_mailbox",
+        lambda c: c.get_mailbox("example.fr", "jane.doe"),
+        "GET",
+        MBOX,
+        "bearer",
+        reply=MAILBOX,
+        expected=MAILBOX,
+    ),
+    Case(
+        "update_mailbox",
+        lambda c: c.update_mailbox("example.fr", "jane.doe", displayName="J. Doe"),
+        "PATCH",
+        MBOX,
+        "bearer",
+        sent={"displayName": "J. Doe"},
+        reply=MAILBOX,
+        expected=MAILBOX,
+    ),
+    Case(
+        "disable_mailbox",
+        lambda c: c.disable_mailbox("example.fr", "jane.doe"),
+        "PATCH",
+        MBOX,
+        "bearer",
+        sent={"active": "no"},
+        reply=MAILBOX,
+        expected=MAILBOX,
+    ),
+    Case(
+        "enable_mailbox",
+        lambda c: c.enable_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe"),
+        "PATCH",
+        MBOX,
+        "bearer",
+        sent={"active": "yes", "givenName": "Jane", "surName": "Doe", "displayName": "Jane Doe"},
+        reply=MAILBOX,
+        expected=MAILBOX,
+    ),
+    Case(
+        "reset_password",
+        lambda c: c.reset_password("example.fr", "jane.doe"),
+        "POST",
+        MBOX + "/reset_password/",
+        "bearer",
+        current=True,
+        reply={"email": "jane.doe@example.fr", "password": GENERATED},
+        expected={"email": "jane.doe@example.fr", "password": GENERATED},
+    ),
+    Case(
+        "login_code",
+        lambda c: c.login_code("example.fr", "jane.doe"),
+        "POST",
+        MBOX + "/code",
+        "bearer",
+        current=True,
+        sent={"expires_in": 3600, "maxuse": 3},
+        reply=CODE,
+        expected=CODE,
+    ),
+    Case(
+        "login_code_options",
+        lambda c: c.login_code("example.fr", "jane.doe", expires_in=600, maxuse=1),
+        "POST",
+        MBOX + "/code",
+        "bearer",
+        current=True,
+        sent={"expires_in": 600, "maxuse": 1},
+        reply=CODE,
+        expected=CODE,
+    ),
+    Case(
+        "probe_address",
+        lambda c: c.probe_address("example.fr", "jane.doe"),
+        "GET",
+        "/domains/example.fr/address/jane.doe/",
+        "bearer",
+        current=True,
+        reply=ADDRESS,
+        expected=ADDRESS,
+        on_404=None,
+    ),
+    Case(
+        "create_alias",
+        lambda c: c.create_alias("example.fr", "contact", "jane@elsewhere.org"),
+        "POST",
+        "/domains/example.fr/aliases/",
+        "bearer",
+        sent={"user_name": "contact", "destination": "jane@elsewhere.org"},
+        status=201,
+        reply=ALIAS,
+        expected=ALIAS,
+    ),
+    Case(
+        "create_alias_older_200",
+        lambda c: c.create_alias("example.fr", "contact", "jane@elsewhere.org"),
+        "POST",
+        "/domains/example.fr/aliases/",
+        "bearer",
+        sent={"user_name": "contact", "destination": "jane@elsewhere.org"},
+        status=200,
+        reply=ALIAS,
+        expected=ALIAS,
+    ),
+    Case(
+        "list_aliases",
+        lambda c: c.list_aliases("example.fr"),
+        "GET",
+        "/domains/example.fr/aliases/",
+        "bearer",
+        reply=[ALIAS],
+        expected=[ALIAS],
+    ),
+    Case(
+        "list_aliases_user",
+        lambda c: c.list_aliases("example.fr", user_name="contact"),
+        "GET",
+        "/domains/example.fr/aliases/?user_name=contact",
+        "bearer",
+        reply=[ALIAS],
+        expected=[ALIAS],
+    ),
+    Case(
+        "list_aliases_pair",
+        lambda c: c.list_aliases("example.fr", "contact", "jane+x@elsewhere.org"),
+        "GET",
+        "/domains/example.fr/aliases/?user_name=contact&destination=jane%2Bx%40elsewhere.org",
+        "bearer",
+        reply=[ALIAS],
+        expected=[ALIAS],
+        on_404=[],
+    ),
+    Case(
+        "delete_alias",
+        lambda c: c.delete_alias("example.fr", "contact", "jane+x@elsewhere.org"),
+        "DELETE",
+        "/domains/example.fr/aliases/contact/jane%2Bx%40elsewhere.org",
+        "bearer",
+        status=204,
+        expected=True,
+        on_404=False,
+    ),
+    Case(
+        "delete_all_aliases",
+        lambda c: c.delete_all_aliases("example.fr", "contact"),
+        "DELETE",
+        "/domains/example.fr/aliases/contact/all",
+        "bearer",
+        status=204,
+        expected=None,
+        on_404=None,  # tested on its own: the 404 path asks the list route
+    ),
+]
+CASE_IDS = [c.id for c in CASES]
+
+
+def register(rsps, case: Case, status: int, **kwargs):
+    url = BASE + case.path.split("?")[0]
+    if case.auth == "bearer":
+        token_route(rsps)
+    rsps.add(case.method, url, status=status, **kwargs)
+
+
+# --------------------------------------------------------------------------- success
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_success(rsps, client, case):
+    reply = {} if case.reply is None else {"json": case.reply}
+    register(rsps, case, case.status, **reply)
+
+    assert case.call(client) == case.expected
+
+    [call] = route_calls(rsps)
+    assert call.request.method == case.method
+    assert call.request.url == BASE + case.path
+    if case.auth == "basic":
+        assert call.request.headers["Authorization"] == BASIC
+        assert token_calls(rsps) == 0
+    else:
+        assert call.request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert token_calls(rsps) == 1
+        assert rsps.calls[0].request.headers["Authorization"] == BASIC
+    assert sent_json(call) == case.sent
+    assert client.calls == len(rsps.calls)
+    assert call.request.req_kwargs["timeout"] == (5.0, 10.0)
+
+
+# --------------------------------------------------------------------------- HTTP errors
+
+VALIDATION = {
+    "detail": [
+        {"loc": ["body", "givenName"], "msg": "Field required", "type": "missing"},
+        {"loc": ["body", "features", 0], "msg": "Input should be 'webmail'", "type": "enum"},
+    ]
+}
+# key: (status, response kwargs, detail the exception must carry)
+ERRORS = {
+    "401": (401, {"json": {"detail": "Not authenticated"}}, "Not authenticated"),
+    "403": (403, {"json": {"detail": "Permission denied"}}, "Permission denied"),
+    "404": (404, {"json": {"detail": "Mailbox not found"}}, "Mailbox not found"),
+    "404-generic": (404, {"json": {"detail": "Not Found"}}, "Not Found"),
+    "405": (405, {"json": {"detail": "Method Not Allowed"}}, "Method Not Allowed"),
+    "409": (409, {"json": {"detail": "Domain already exists"}}, "Domain already exists"),
+    "422": (
+        422,
+        {"json": VALIDATION},
+        "givenName: Field required; features.0: Input should be 'webmail'",
+    ),
+    "500-text": (500, {"body": "Internal Server Error"}, "Internal Server Error"),
+    "502": (502, {"body": ""}, "HTTP 502 Bad Gateway"),
+    "503": (503, {"json": {"detail": "OX is down"}}, "OX is down"),
+}
+
+
+def expected_outcome(case: Case, key: str):
+    if key in ("401", "403"):
+        return DimailAuthError
+    if key == "404-generic" and case.current:
+        return DimailNotSupported
+    if key.startswith("404"):
+        return DimailNotFound if case.on_404 is RAISE else case.on_404
+    if key == "405":
+        return DimailNotSupported if case.current else DimailRejected
+    if key == "409":
+        return DimailConflict
+    if key == "422":
+        return DimailRejected
+    return DimailUnavailable
+
+
+ERROR_PARAMS = [
+    pytest.param(case, key, id=f"{case.id}-{key}")
+    for case in CASES
+    for key in ERRORS
+    if not (case.id == "delete_all_aliases" and key.startswith("404"))
+]
+
+
+@pytest.mark.parametrize("case, key", ERROR_PARAMS)
+def test_http_errors(rsps, client, case, key):
+    status, kwargs, detail = ERRORS[key]
+    register(rsps, case, status, **kwargs)
+    outcome = expected_outcome(case, key)
+
+    if isinstance(outcome, type):
+        with pytest.raises(outcome) as info:
+            case.call(client)
+        err = info.value
+        assert (err.status, err.detail) == (status, detail)
+        assert (err.method, err.path) == (case.method, case.path.split("?")[0])
+        assert detail in str(err)
+    else:
+        assert case.call(client) == outcome
+
+    # Bearer routes get exactly one retry with a fresh token on 401/403; nothing else retries.
+    retried = case.auth == "bearer" and status in (401, 403)
+    assert len(route_calls(rsps)) == (2 if retried else 1)
+    assert token_calls(rsps) == (0 if case.auth == "basic" else 1 + retried)
+    assert client.calls == len(rsps.calls)
+
+
+def test_rejected_family():
+    assert issubclass(DimailNotFound, DimailRejected)
+    assert issubclass(DimailConflict, DimailRejected)
+    for cls in (DimailUnavailable, DimailRejected, DimailNotSupported, DimailAuthError):
+        assert issubclass(cls, DimailError)
+    assert not issubclass(DimailNotSupported, DimailRejected)
+
+
+@pytest.mark.parametrize(
+    "status, kwargs, cls, detail",
+    [
+        (422, {"json": {"detail": "Not yet implemented"}}, DimailRejected, "Not yet implemented"),
+        (412, {"json": {"detail": "only destination"}}, DimailRejected, "only destination"),
+        (429, {"body": "slow down"}, DimailUnavailable, "slow down"),
+        (500, {"json": {"unexpected": 1}}, DimailUnavailable, '{"unexpected": 1}'),
+        (502, {"body": "<html> <b>Bad</b>\n gateway </html>"}, DimailUnavailable, None),
+        (200, {"body": "<html>maintenance</html>"}, DimailUnavailable, None),
+        (307, {"headers": {"Location": f"{BASE}/domains/"}}, DimailError, None),
+    ],
+    ids=["422-text", "412", "429", "500-json-no-detail", "502-html", "200-not-json", "307"],
+)
+def test_other_answers(rsps, client, status, kwargs, cls, detail):
+    rsps.get(f"{BASE}/domains/", status=status, **kwargs)
+    with pytest.raises(cls) as info:
+        client.list_domains()
+    assert type(info.value) is cls
+    if detail is not None:
+        assert info.value.detail == detail
+    assert len(rsps.calls) == 1  # redirects are not followed
+
+
+def test_long_text_body_is_cut(rsps, client):
+    rsps.get(f"{BASE}/domains/", status=500, body="x" * 5000)
+    with pytest.raises(DimailUnavailable) as info:
+        client.list_domains()
+    assert len(info.value.detail) <= 200
+
+
+# --------------------------------------------------------------------------- transport errors
+
+TRANSPORT = {
+    "read-timeout": (requests.exceptions.ReadTimeout(), "timed out after 10 s"),
+    "connect-timeout": (requests.exceptions.ConnectTimeout(), "connection timed out after 5 s"),
+    "connection": (requests.exceptions.ConnectionError(), "connection refused or dropped"),
+    "chunked": (
+        requests.exceptions.ChunkedEncodingError(),
+        "connection dropped in the middle of the answer",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "case, key",
+    [pytest.param(c, k, id=f"{c.id}-{k}") for c in CASES for k in TRANSPORT],
+)
+def test_transport_errors(rsps, client, case, key):
+    exc, detail = TRANSPORT[key]
+    register(rsps, case, 200, body=exc)
+    with pytest.raises(DimailUnavailable) as info:
+        case.call(client)
+    assert info.value.status is None
+    assert info.value.detail == detail
+    assert len(route_calls(rsps)) == 1  # no retry: that is the job queue's call
+    assert client.calls == len(rsps.calls)
+
+
+def test_token_fetch_timeout(rsps, client):
+    rsps.get(f"{BASE}/token/", body=requests.exceptions.ReadTimeout())
+    with pytest.raises(DimailUnavailable, match="timed out after 10 s") as info:
+        client.get_domain("example.fr")
+    assert info.value.path == "/token/"
+    assert client.calls == 1
+
+
+def test_invalid_url_is_not_transient(rsps, client):
+    rsps.get(f"{BASE}/domains/", body=requests.exceptions.InvalidURL())
+    with pytest.raises(DimailError) as info:
+        client.list_domains()
+    assert type(info.value) is DimailError
+
+
+def test_timeouts_are_configurable(rsps):
+    client = DimailClient(BASE, USER, PASSWORD, timeout=3, connect_timeout=1.5)
+    rsps.get(f"{BASE}/domains/", json=[])
+    client.list_domains()
+    assert rsps.calls[0].request.req_kwargs["timeout"] == (1.5, 3.0)
+    rsps.get(f"{BASE}/domains/", body=requests.exceptions.ReadTimeout())
+    with pytest.raises(DimailUnavailable, match="timed out after 3 s"):
+        client.list_domains()
+
+
+# --------------------------------------------------------------------------- token cache
+
+
+def test_token_fetched_once_and_reused(rsps, client):
+    token_route(rsps)
+    rsps.get(f"{BASE}/domains/example.fr", json=DOMAIN)
+    rsps.get(f"{BASE}/domains/example.fr/mailboxes/", json=[])
+    for _ in range(5):
+        client.get_domain("example.fr")
+        client.list_mailboxes("example.fr")
+    assert token_calls(rsps) == 1
+    assert client.calls == 11
+
+
+@pytest.mark.parametrize("exp_in", [-600, 30], ids=["expired", "inside-margin"])
+def test_token_refetched_when_expired_or_close(rsps, client, exp_in):
+    old, new = make_token(exp_in), make_token(3600, sub="again")
+    token_route(rsps, old, new)
+    rsps.get(f"{BASE}/domains/example.fr", json=DOMAIN)
+    for _ in range(3):
+        client.get_domain("example.fr")
+    assert token_calls(rsps) == 2
+    auth = [c.request.headers["Authorization"] for c in route_calls(rsps)]
+    assert auth == [f"Bearer {old}", f"Bearer {new}", f"Bearer {new}"]
+
+
+def test_token_refetched_60s_before_exp(rsps, client):
+    now = time.time()
+    first, second = make_token(3600), make_token(3600, sub="again")
+    token_route(rsps, first, second)
+    rsps.get(f"{BASE}/domains/example.fr", json=DOMAIN)
+    client._clock = lambda: now
+    client.get_domain("example.fr")
+    client._clock = lambda: now + 3600 - 62
+    client.get_domain("example.fr")
+    assert token_calls(rsps) == 1
+    client._clock = lambda: now + 3600 - 58
+    client.get_domain("example.fr")
+    assert token_calls(rsps) == 2
+
+
+@pytest.mark.parametrize("token", [make_token(None), "opaque-not-a-jwt"], ids=["no-exp", "opaque"])
+def test_token_without_exp_kept_five_minutes(rsps, client, token):
+    now = time.time()
+    token_route(rsps, token)
+    rsps.get(f"{BASE}/domains/example.fr", json=DOMAIN)
+    client._clock = lambda: now
+    client.get_domain("example.fr")
+    client._clock = lambda: now + 299
+    client.get_domain("example.fr")
+    assert token_calls(rsps) == 1
+    client._clock = lambda: now + 301
+    client.get_domain("example.fr")
+    assert token_calls(rsps) == 2
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_token_refreshed_once_on_auth_failure(rsps, client, status):
+    stale, fresh = make_token(), make_token(sub="fresh")
+    token_route(rsps, stale, fresh)
+    url = f"{BASE}/domains/example.fr/mailboxes/jane.doe"
+    rsps.get(url, status=status, json={"detail": "Invalid authentication credentials"})
+    rsps.get(url, json=MAILBOX)
+
+    assert client.get_mailbox("example.fr", "jane.doe") == MAILBOX
+    auth = [c.request.headers["Authorization"] for c in route_calls(rsps)]
+    assert auth == [f"Bearer {stale}", f"Bearer {fresh}"]
+    assert client.calls == 4
+    # The fresh token is then cached.
+    client.get_mailbox("example.fr", "jane.doe")
+    assert token_calls(rsps) == 2
+
+
+def test_auth_error_when_refresh_does_not_help(rsps, client):
+    token_route(rsps, make_token(), make_token(sub="fresh"))
+    rsps.get(f"{BASE}/domains/example.fr", status=401, json={"detail": "Not authorized."})
+    with pytest.raises(DimailAuthError) as info:
+        client.get_domain("example.fr")
+    assert (info.value.status, info.value.detail) == (401, "Not authorized.")
+    assert client.calls == 4  # token, call, token, call: no third attempt
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_token_route_refusal_is_auth_error(rsps, client, status):
+    rsps.get(f"{BASE}/token/", status=status, json={"detail": "Permission denied"})
+    with pytest.raises(DimailAuthError) as info:
+        client.get_domain("example.fr")
+    assert (info.value.path, info.value.detail) == ("/token/", "Permission denied")
+    assert client.calls == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, cls",
+    [
+        ({"status": 500, "body": "Internal Server Error"}, DimailUnavailable),
+        ({"json": {"token_type": "bearer"}}, DimailUnavailable),
+        ({"body": "not json"}, DimailUnavailable),
+    ],
+    ids=["500", "no-access-token", "not-json"],
+)
+def test_token_route_failures(rsps, client, kwargs, cls):
+    rsps.get(f"{BASE}/token/", **kwargs)
+    with pytest.raises(cls):
+        client.get_domain("example.fr")
+    assert client.calls == 1
+
+
+def test_failed_token_fetch_is_retried_next_call(rsps, client):
+    rsps.get(f"{BASE}/token/", status=503, body="")
+    rsps.get(f"{BASE}/token/", json={"access_token": TOKEN, "token_type": "bearer"})
+    rsps.get(f"{BASE}/domains/example.fr", json=DOMAIN)
+    with pytest.raises(DimailUnavailable):
+        client.get_domain("example.fr")
+    assert client.get_domain("example.fr") == DOMAIN
+    assert token_calls(rsps) == 2
+
+
+def test_concurrent_callers_share_one_token(rsps, client):
+    token_route(rsps)
+    rsps.get(f"{BASE}/domains/example.fr", json=DOMAIN)
+    start = threading.Barrier(8)
+
+    def work():
+        start.wait()
+        client.get_domain("example.fr")
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert token_calls(rsps) == 1
+    assert client.calls == 9
+
+
+def test_dropping_a_stale_token_keeps_a_newer_one(client):
+    # Thread A saw a 401 with token "a" while thread B had already replaced it with "b".
+    client._token = "b"
+    client._drop_token("a")
+    assert client._token == "b"
+    client._drop_token("b")
+    assert client._token is None
+
+
+# --------------------------------------------------------------------------- calls counter
+
+
+def test_calls_for_a_new_domain_and_first_mailbox(rsps, client):
+    token_route(rsps)
+    rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
+    rsps.get(f"{BASE}/domains/example.fr/check/", json=CHECK)
+    rsps.get(f"{BASE}/domains/example.fr/spec/", json=SPEC)
+    rsps.post(f"{BASE}{MBOX}", status=201, json=NEW_MAILBOX)
+    client.create_domain("example.fr")
+    client.check_domain("example.fr")
+    client.domain_spec("example.fr")
+    client.create_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe")
+    # Three Basic calls, one token fetch, one Bearer call.
+    assert client.calls == 5 == len(rsps.calls)
+
+
+def test_calls_counts_failed_attempts(rsps, client):
+    rsps.get(f"{BASE}/domains/", body=requests.exceptions.ConnectionError())
+    for _ in range(3):
+        with pytest.raises(DimailUnavailable):
+            client.list_domains()
+    assert client.calls == 3
+
+
+# --------------------------------------------------------------------------- older servers
+
+
+@pytest.mark.parametrize("status", [404, 405])
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c.current],
+    ids=[c.id for c in CASES if c.current],
+)
+def test_older_server_routes_not_supported(rsps, client, case, status):
+    detail = "Not Found" if status == 404 else "Method Not Allowed"
+    register(rsps, case, status, json={"detail": detail})
+    with pytest.raises(DimailNotSupported):
+        case.call(client)
+
+
+def test_not_supported_on_non_json_404(rsps, client):
+    # A proxy in front of an older dimail may answer with its own page.
+    rsps.get(f"{BASE}/domains/example.fr/spec/", status=404, body="<h1>404</h1>")
+    with pytest.raises(DimailNotSupported):
+        client.domain_spec("example.fr")
+
+
+@pytest.mark.parametrize(
+    "detail, expected",
+    [("Not found", None), ("Domain not found", None), ("Not Found", DimailNotSupported)],
+)
+def test_probe_address_404_meanings(rsps, client, detail, expected):
+    token_route(rsps)
+    url = f"{BASE}/domains/example.fr/address/jane.doe/"
+    rsps.get(url, status=404, json={"detail": detail})
+    if expected is None:
+        assert client.probe_address("example.fr", "jane.doe") is None
+    else:
+        with pytest.raises(expected):
+            client.probe_address("example.fr", "jane.doe")
+
+
+def test_check_on_missing_domain_is_not_found(rsps, client):
+    rsps.get(f"{BASE}/domains/nope.fr/check/", status=404, json={"detail": "Domain not found"})
+    with pytest.raises(DimailNotFound):
+        client.check_domain("nope.fr")
+
+
+# --------------------------------------------------------------------------- aliases
+
+
+def test_list_aliases_missing_pair_is_empty_but_missing_domain_raises(rsps, client):
+    token_route(rsps)
+    url = f"{BASE}/domains/example.fr/aliases/"
+    rsps.get(url, status=404, json={"detail": "Alias not found"})
+    assert client.list_aliases("example.fr", "contact", "x@y.org") == []
+    with pytest.raises(DimailNotFound):
+        client.list_aliases("example.fr", "contact")
+
+
+def _delete_all_routes(rsps, listed):
+    token_route(rsps)
+    base = f"{BASE}/domains/example.fr/aliases/"
+    rsps.delete(f"{base}contact/all", status=404, json={"detail": "Not found"})
+    if isinstance(listed, int):
+        rsps.get(base, status=listed, json={"detail": "Domain not found"})
+    else:
+        rsps.get(base, json=listed)
+    return base
+
+
+def test_delete_all_aliases_none_left(rsps, client):
+    base = _delete_all_routes(rsps, [])
+    assert client.delete_all_aliases("example.fr", "contact") is None
+    urls = [(c.request.method, c.request.url) for c in route_calls(rsps)]
+    assert urls == [("DELETE", f"{base}contact/all"), ("GET", f"{base}?user_name=contact")]
+
+
+def test_delete_all_aliases_on_server_without_all(rsps, client):
+    # An older server reads "all" as a literal destination: fall back to one by one.
+    base = _delete_all_routes(
+        rsps, [dict(ALIAS, destination="a@x.org"), dict(ALIAS, destination="b+c@x.org")]
+    )
+    rsps.delete(f"{base}contact/a%40x.org", status=204)
+    rsps.delete(f"{base}contact/b%2Bc%40x.org", status=404, json={"detail": "Not found"})
+    assert client.delete_all_aliases("example.fr", "contact") is None
+    deleted = [c.request.url for c in route_calls(rsps) if c.request.method == "DELETE"]
+    assert deleted == [
+        f"{base}contact/all",
+        f"{base}contact/a%40x.org",
+        f"{base}contact/b%2Bc%40x.org",
+    ]
+
+
+def test_delete_all_aliases_missing_domain(rsps, client):
+    _delete_all_routes(rsps, 404)
+    assert client.delete_all_aliases("example.fr", "contact") is None
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def test_update_mailbox_refuses_unknown_fields(rsps, client):
+    with pytest.raises(TypeError, match="given_name"):
+        client.update_mailbox("example.fr", "jane.doe", given_name="Jane")
+    assert client.calls == 0
+
+
+def test_update_mailbox_accepts_bool_active(rsps, client):
+    token_route(rsps)
+    rsps.patch(f"{BASE}{MBOX}", json=MAILBOX)
+    client.update_mailbox("example.fr", "jane.doe", active=False)
+    assert sent_json(route_calls(rsps)[0]) == {"active": "no"}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.get_mailbox("example.fr", ""),
+        lambda c: c.create_mailbox("", "jane", "", "", ""),
+        lambda c: c.delete_alias("example.fr", "contact", ""),
+    ],
+    ids=["local-part", "domain", "destination"],
+)
+def test_empty_path_segment_refused(client, call):
+    # An empty segment would turn an item URL into its collection URL.
+    with pytest.raises(ValueError):
+        call(client)
+    assert client.calls == 0
+
+
+def test_segments_are_quoted(rsps, client):
+    token_route(rsps)
+    rsps.get(f"{BASE}/domains/example.fr/mailboxes/a%2Fb%20c%3F", json=MAILBOX)
+    client.get_mailbox("example.fr", "a/b c?")
+    assert route_calls(rsps)[0].request.url == f"{BASE}/domains/example.fr/mailboxes/a%2Fb%20c%3F"
+
+
+# --------------------------------------------------------------------------- construction
+
+
+def test_from_config():
+    client = DimailClient.from_config(
+        {
+            "DIMAIL_URL": "http://dimail.test:8001/",
+            "DIMAIL_USER": USER,
+            "DIMAIL_PASSWORD": PASSWORD,
+            "DIMAIL_TIMEOUT": "20",
+        }
+    )
+    assert client.base_url == "http://dimail.test:8001"
+    assert (client.connect_timeout, client.timeout) == (5.0, 20.0)
+    assert client.calls == 0
+
+
+def test_from_config_small_timeout_and_missing_keys():
+    client = DimailClient.from_config(
+        {"DIMAIL_URL": BASE, "DIMAIL_USER": USER, "DIMAIL_PASSWORD": PASSWORD, "DIMAIL_TIMEOUT": 2}
+    )
+    assert (client.connect_timeout, client.timeout) == (2.0, 2.0)
+    with pytest.raises(ValueError, match="DIMAIL_PASSWORD"):
+        DimailClient.from_config({"DIMAIL_URL": BASE, "DIMAIL_USER": USER})
+
+
+def test_own_session_pools_without_retries(client):
+    adapter = client._session.get_adapter(BASE)
+    assert adapter.max_retries.total == 0
+    assert adapter._pool_maxsize == 10
+
+
+def test_given_session_is_used(rsps):
+    session = requests.Session()
+    session.headers["X-Trace"] = "t1"
+    client = DimailClient(BASE, USER, PASSWORD, session=session)
+    rsps.get(f"{BASE}/domains/", json=[])
+    client.list_domains()
+    assert rsps.calls[0].request.headers["X-Trace"] == "t1"
+    client.close()  # not ours: must stay usable
+    assert session.get_adapter(BASE) is not None
+
+
+def test_exceptions_survive_pickling():
+    err = DimailConflict("Domain already exists", 409, "POST", "/domains/")
+    copy = pickle.loads(pickle.dumps(err))  # noqa: S301 - our own bytes
+    assert type(copy) is DimailConflict
+    assert (copy.detail, copy.status, copy.method, copy.path) == (
+        "Domain already exists",
+        409,
+        "POST",
+        "/domains/",
+    )
+    assert str(copy) == "dimail POST /domains/: 409 Domain already exists"
+    assert str(DimailUnavailable("down")) == "down"
+
+
+# --------------------------------------------------------------------------- logging
+
+
+def test_logs_one_line_per_request_and_no_secret(rsps, client, caplog):
+    caplog.set_level(logging.INFO, logger="webapp.dimail")
+    stale, fresh = make_token(), make_token(sub="fresh")
+    token_route(rsps, stale, fresh)
+    rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
+    rsps.post(f"{BASE}{MBOX}", status=401, json={"detail": "expired"})
+    rsps.post(f"{BASE}{MBOX}", status=201, json=NEW_MAILBOX)
+    rsps.post(
+        f"{BASE}{MBOX}/reset_password/",
+        json={"email": "jane.doe@example.fr", "password": GENERATED},
+    )
+    rsps.get(f"{BASE}/domains/", body=requests.exceptions.ReadTimeout())
+
+    client.create_domain("example.fr")
+    client.create_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe")
+    client.reset_password("example.fr", "jane.doe")
+    with pytest.raises(DimailUnavailable):
+        client.list_domains()
+
+    records = [r for r in caplog.records if r.name == "webapp.dimail"]
+    assert len(records) == client.calls == 7
+    assert all(r.levelno == logging.INFO for r in records)
+    lines = [r.getMessage() for r in records]
+    assert lines[0].startswith("dimail POST /domains/ -> 201 in ")
+    assert lines[0].endswith(" ms")
+    assert any(line.startswith("dimail GET /token/ -> 200") for line in lines)
+    assert any(f"POST {MBOX} -> 401" in line for line in lines)
+    assert "dimail GET /domains/ -> ReadTimeout (timed out after 10 s)" in lines[-1]
+    text = caplog.text
+    for secret in (PASSWORD, BASIC.split()[1], stale, fresh, GENERATED, "Bearer"):
+        assert secret not in text

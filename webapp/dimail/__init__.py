@@ -1,0 +1,1 @@
+"""Talking to dimail: the API client and a simulator of the server."""

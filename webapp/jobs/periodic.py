@@ -1,0 +1,62 @@
+"""Periodic work: re-checks by status, and the reconciler that re-enqueues what was left.
+
+`tick` runs every minute from `flask --app webapp cron` (RQ's cron scheduler); the same
+functions back the `check-domains` and `reconcile` commands.
+"""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+
+from webapp.extensions import db
+from webapp.jobs.context import job
+from webapp.jobs.queue import enqueue_once, job_is_live
+from webapp.models import Domain, DomainStatus
+from webapp.models.base import utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def check_due_domains(force: bool = False) -> int:
+    """Ask for a check of every domain whose next check is due (or all, with force)."""
+    from webapp.jobs.domains import request_sync
+
+    stmt = db.select(Domain).where(
+        Domain.status != DomainStatus.DISABLED, Domain.sync_requested_at.is_(None)
+    )
+    if not force:
+        stmt = stmt.where(db.or_(Domain.next_check_at.is_(None), Domain.next_check_at <= utcnow()))
+    count = 0
+    for domain in db.session.scalars(stmt.order_by(Domain.next_check_at).limit(BATCH)):
+        request_sync(domain)
+        count += 1
+    return count
+
+
+def reconcile() -> dict[str, int]:
+    """Enqueue every row still marked "to sync" whose job is gone (Redis was down, a crash...)."""
+    from webapp.jobs.domains import sync_domain, sync_job_id
+
+    cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_AFTER_SECONDS"])
+    stale = db.session.scalars(
+        db.select(Domain.id)
+        .where(Domain.sync_requested_at.is_not(None), Domain.sync_requested_at <= cutoff)
+        .limit(BATCH)
+    ).all()
+    queued = 0
+    for domain_id in stale:
+        job_id = sync_job_id(domain_id)
+        if not job_is_live(job_id) and enqueue_once(sync_domain, domain_id, job_id=job_id):
+            queued += 1
+    if queued:
+        log.info("reconciler: re-enqueued %d domain(s)", queued)
+    return {"domains": queued}
+
+
+@job
+def tick() -> str:
+    checks = check_due_domains()
+    queued = reconcile()
+    return f"{checks} check(s) asked, re-enqueued {queued}"

@@ -1,0 +1,44 @@
+"""Building emails from templates (text and HTML parts) and sending them over SMTP."""
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+def build(to: str, subject: str, template: str, **context) -> EmailMessage:
+    """`template` names templates/emails/<template>.txt and .html."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="mail-domains.local")
+    message.set_content(_render(f"emails/{template}.txt", subject=subject, **context))
+    message.add_alternative(
+        _render(f"emails/{template}.html", subject=subject, **context), subtype="html"
+    )
+    return message
+
+
+def _render(name: str, **context) -> str:
+    # Straight from the Jinja environment: emails are built in jobs, outside any request, and
+    # need none of the page context processors.
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+def send(message: EmailMessage) -> None:
+    """Send over SMTP; raises OSError / smtplib.SMTPException for the job to retry."""
+    config = current_app.config
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15) as smtp:
+        smtp.ehlo()
+        if config["SMTP_USER"]:
+            if smtp.has_extn("starttls"):
+                smtp.starttls()
+                smtp.ehlo()
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        smtp.send_message(message)
+    log.info("sent %r to %s", message["Subject"], message["To"])

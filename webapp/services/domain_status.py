@@ -1,0 +1,57 @@
+"""Every change of a domain's status goes through here, whichever way it happens.
+
+After the change is committed: the support email is told (through a job), and when the domain
+becomes enabled the `domain_enabled` signal fires, so that what was waiting for it (mailboxes,
+aliases) is sent to dimail. Receivers connect to the signal; this module knows none of them.
+"""
+
+import logging
+
+from blinker import Namespace
+from flask import current_app
+
+from webapp.extensions import db
+from webapp.jobs.queue import enqueue_once
+from webapp.models import Domain, DomainStatus
+from webapp.models.base import utcnow
+
+log = logging.getLogger(__name__)
+signals = Namespace()
+domain_enabled = signals.signal("domain-enabled")
+
+# Statuses that mean something to the support address.
+NOTIFIED = {DomainStatus.ENABLED, DomainStatus.ACTION_REQUIRED, DomainStatus.FAILED}
+
+
+def change_status(domain: Domain, new_status: DomainStatus, *, commit: bool = True) -> bool:
+    """Set the status; returns whether it changed. Side effects run after the commit."""
+    new_status = DomainStatus(new_status)
+    old_status = domain.status
+    if old_status == new_status:
+        if commit:
+            db.session.commit()
+        return False
+    domain.status = new_status
+    domain.status_changed_at = utcnow()
+    db.session.commit()
+    log.info("domain %s: %s -> %s", domain.name, old_status, new_status)
+    _after_change(domain, DomainStatus(old_status), new_status)
+    return True
+
+
+def _after_change(domain: Domain, old: DomainStatus, new: DomainStatus) -> None:
+    if new in NOTIFIED:
+        from webapp.jobs.emails import send_domain_status_email
+
+        enqueue_once(
+            send_domain_status_email,
+            domain.id,
+            new.value,
+            job_id=f"email-domain-status-{domain.id}-{new.value}-{int(utcnow().timestamp())}",
+        )
+    if new == DomainStatus.ENABLED:
+        domain_enabled.send(current_app._get_current_object(), domain=domain)
+
+
+def next_check_delay(status: str) -> int:
+    return current_app.config["CHECK_EVERY"].get(str(status), 3600)
