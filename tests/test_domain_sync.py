@@ -105,7 +105,7 @@ def test_broken_dns_gives_action_required_with_the_reasons_and_records(
     assert zone.headers["Content-Disposition"].startswith("attachment;")
     text = zone.get_data(as_text=True)
     assert "$ORIGIN acme-dns.fr." in text
-    assert re.search(r"^@\s+IN MX\s+\S", text, re.M)
+    assert re.search(r"^@\s+IN MX\s+10 mx\.", text, re.M)
     assert re.search(r'^dimail\._domainkey\s+IN TXT\s+"', text, re.M)
 
     [email] = outbox.to("it@acme-dns.fr")

@@ -5,13 +5,13 @@ from flask import (
     current_app,
     flash,
     g,
-    render_template,
     request,
     url_for,
 )
 from flask_login import current_user
 
 from webapp.dimail import checks as dimail_checks
+from webapp.dimail import zonefile
 from webapp.domains.forms import DomainForm, StatusForm
 from webapp.forms import apply_errors, query_text
 from webapp.htmx import is_htmx, redirect_to, render
@@ -99,7 +99,7 @@ def check(domain):
 @bp.get("/<domain>/zone.txt")
 @require_role(Role.VIEWER)
 def zone_file(domain):
-    body = render_template("domains/zone.txt", domain=domain)
+    body = zonefile.render(domain.name, domain.unicode_name, domain.dns_records or [])
     filename = f"{domain.name}.zone.txt"
     return Response(
         body,
