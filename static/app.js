@@ -41,3 +41,12 @@ document.addEventListener("click", function (event) {
     setTimeout(function () { label.textContent = before; }, 1500);
   });
 });
+
+// Once someone types in a suggested field, stop suggesting: <input data-mark-edited="name">
+// sets the hidden input of that name.
+document.addEventListener("input", function (event) {
+  var name = event.target.getAttribute && event.target.getAttribute("data-mark-edited");
+  if (!name || !event.target.form) return;
+  var flag = event.target.form.querySelector('input[name="' + name + '"]');
+  if (flag) flag.value = "1";
+});

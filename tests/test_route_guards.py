@@ -7,7 +7,7 @@ with a URL argument it does not know fails with a message asking for a sample va
 import pytest
 
 from webapp.extensions import db
-from webapp.models import DomainStatus
+from webapp.models import Alias, DomainStatus, Mailbox
 from webapp.permissions import Role
 
 ACTORS = ("anonymous", "stranger", "viewer", "administrator", "owner", "superuser")
@@ -17,7 +17,7 @@ KNOWN_ACCESS = {"public", "authenticated", "superuser", "domain:superuser"} | {
 # Flask's own static route serves the vendored files; it has no view of ours to tag.
 EXEMPT = {"static"}
 DOMAIN = "guarded.fr"
-SAMPLE_VALUES = {"domain": DOMAIN}
+SAMPLE_VALUES = {"domain": DOMAIN, "local_part": "jane.doe"}
 
 
 def _routes(app):
@@ -73,6 +73,14 @@ def actors(app, make_user, make_domain, grant):
         grant(users[role.value], domain, role)
     # The stranger owns a domain of their own, so a 404 cannot come from having no domain at all.
     make_domain("elsewhere.fr", owner=users["stranger"])
+    db.session.add_all(
+        [
+            Mailbox(domain_id=domain.id, local_part="jane.doe", first_name="Jane",
+                    last_name="Doe", name_key="jane doe", secondary_email="jane@home.org"),
+            Alias(domain_id=domain.id, local_part="jane.doe", destination="jane@home.org"),
+        ]
+    )  # fmt: skip
+    db.session.commit()
     return users
 
 
@@ -142,3 +150,39 @@ def test_the_guard_of_a_view_cannot_be_forgotten(app):
 
     with pytest.raises(AssertionError, match="unguarded-for-the-test"):
         test_every_route_is_public_or_guarded(app)
+
+
+def test_a_viewer_may_edit_the_names_of_their_own_mailbox_only(
+    app, make_user, make_domain, grant, login_as, client
+):
+    domain = make_domain("own.fr", owner=make_user(), status=DomainStatus.ENABLED)
+    me = make_user("jane.doe@own.fr")
+    grant(me, domain, Role.VIEWER)
+    db.session.add_all(
+        [
+            Mailbox(domain_id=domain.id, local_part="jane.doe", first_name="Jane",
+                    last_name="Doe", name_key="jane doe", secondary_email="jane@home.org"),
+            Mailbox(domain_id=domain.id, local_part="paul", first_name="Paul",
+                    last_name="Roe", name_key="paul roe", secondary_email="paul@home.org"),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    login_as(me)
+    mine = client.post_form(
+        "/domains/own.fr/mailboxes/jane.doe/",
+        {"first_name": "Janet", "last_name": "Doe", "secondary_email": "evil@x.org"},
+    )
+    assert mine.status_code == 303
+    theirs = client.post_form(
+        "/domains/own.fr/mailboxes/paul/", {"first_name": "P", "last_name": "R"}
+    )
+    assert theirs.status_code == 403
+    rows = dict(db.session.execute(db.select(Mailbox.local_part, Mailbox.first_name)).all())
+    assert rows == {"jane.doe": "Janet", "paul": "Paul"}
+    # Names only: the secondary email is not a viewer's to change.
+    assert (
+        db.session.scalar(
+            db.select(Mailbox.secondary_email).where(Mailbox.local_part == "jane.doe")
+        )
+        == "jane@home.org"
+    )

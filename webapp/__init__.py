@@ -40,6 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
 
     from webapp import cli, errors, htmx, security, templating
+    from webapp.jobs import waiting
+
+    waiting.connect()
 
     errors.init_app(app)
     htmx.init_app(app)
@@ -47,13 +50,21 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
 
+    from webapp.aliases.views import bp as aliases_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.domains.views import bp as domains_bp
+    from webapp.mailboxes.views import bp as mailboxes_bp
     from webapp.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(domains_bp)
+    if app.config["APP_ENV"] == "development" or app.config.get("DEV_OUTBOX"):
+        from webapp.dev_outbox import bp as dev_outbox_bp
+
+        app.register_blueprint(dev_outbox_bp)
+    app.register_blueprint(mailboxes_bp)
+    app.register_blueprint(aliases_bp)
     return app
 
 

@@ -2,6 +2,7 @@
 
 import ipaddress
 import re
+import unicodedata
 
 import idna
 from email_validator import EmailNotValidError, validate_email
@@ -100,3 +101,46 @@ def normalise_email_address(raw: str) -> str:
     except EmailNotValidError as exc:
         raise InvalidValue(f"This is not a valid email address: {exc}") from exc
     return result.normalized.lower()
+
+
+MAX_LOCAL_PART_LENGTH = 64
+MAX_NAME_LENGTH = 200
+_LOCAL_PART = re.compile(r"^[a-z0-9._-]+$")
+
+
+def normalise_local_part(raw: str) -> str:
+    """The part before the @ of an address of ours: letters, digits, `.`, `_` and `-`."""
+    value = (raw or "").strip().lower()
+    if not value:
+        raise InvalidValue("Enter the part before the @, such as jane.doe.")
+    if len(value) > MAX_LOCAL_PART_LENGTH:
+        raise InvalidValue(f"Use at most {MAX_LOCAL_PART_LENGTH} characters.")
+    if not _LOCAL_PART.match(value):
+        if any(ord(ch) > 127 for ch in value):
+            raise InvalidValue("Accented letters are not allowed: use a to z, digits, . _ or -.")
+        bad = sorted({ch for ch in value if not _LOCAL_PART.match(ch)})
+        shown = " ".join("space" if ch.isspace() else ch for ch in bad)
+        raise InvalidValue(f"Only letters a to z, digits, . _ and - are allowed (not {shown}).")
+    if value.startswith(".") or value.endswith(".") or ".." in value:
+        raise InvalidValue("A dot cannot come first, last, or twice in a row.")
+    return value
+
+
+def clean_person_name(raw: str, what: str) -> str:
+    value = " ".join((raw or "").split())
+    if not value:
+        raise InvalidValue(f"Enter the {what}.")
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidValue(f"Use at most {MAX_NAME_LENGTH} characters.")
+    return value
+
+
+def suggest_local_part(first_name: str, last_name: str) -> str:
+    """jane.doe from "Jane" "Doe", Hélène → helene: what dimail's users expect to see."""
+    parts = []
+    for name in (first_name, last_name):
+        ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+        cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+        if cleaned:
+            parts.append(cleaned)
+    return ".".join(parts)[:MAX_LOCAL_PART_LENGTH].strip(".-")

@@ -35,24 +35,40 @@ def check_due_domains(force: bool = False) -> int:
     return count
 
 
+def _synced_kinds():
+    from webapp.jobs import aliases, domains, mailboxes
+    from webapp.models import Alias, Mailbox
+
+    return (
+        ("domains", Domain, domains.sync_domain, domains.sync_job_id),
+        ("mailboxes", Mailbox, mailboxes.sync_mailbox, mailboxes.sync_job_id),
+        ("aliases", Alias, aliases.sync_alias, aliases.sync_job_id),
+    )
+
+
 def reconcile() -> dict[str, int]:
     """Enqueue every row still marked "to sync" whose job is gone (Redis was down, a crash...)."""
-    from webapp.jobs.domains import sync_domain, sync_job_id
-
     cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_AFTER_SECONDS"])
-    stale = db.session.scalars(
-        db.select(Domain.id)
-        .where(Domain.sync_requested_at.is_not(None), Domain.sync_requested_at <= cutoff)
-        .limit(BATCH)
-    ).all()
-    queued = 0
-    for domain_id in stale:
-        job_id = sync_job_id(domain_id)
-        if not job_is_live(job_id) and enqueue_once(sync_domain, domain_id, job_id=job_id):
+    counts = {}
+    for kind, model, func, job_id_of in _synced_kinds():
+        stale = db.session.scalars(
+            db.select(model.id)
+            .where(model.sync_requested_at.is_not(None), model.sync_requested_at <= cutoff)
+            .order_by(model.sync_requested_at)
+            .limit(BATCH)
+        ).all()
+        queued = 0
+        for object_id in stale:
+            job_id = job_id_of(object_id)
+            if job_is_live(job_id):
+                continue
+            if not enqueue_once(func, object_id, job_id=job_id):
+                break  # Redis is down: next time
             queued += 1
-    if queued:
-        log.info("reconciler: re-enqueued %d domain(s)", queued)
-    return {"domains": queued}
+        counts[kind] = queued
+    if any(counts.values()):
+        log.info("reconciler: re-enqueued %s", counts)
+    return counts
 
 
 @job

@@ -1,8 +1,21 @@
 """Database models, one module per aggregate."""
 
 from webapp.models.access import DomainAccess
+from webapp.models.alias import DEVNULL, Alias, AliasStatus
 from webapp.models.domain import Domain, DomainStatus
 from webapp.models.login_throttle import LoginThrottle
+from webapp.models.mailbox import Mailbox, MailboxStatus
 from webapp.models.user import User
 
-__all__ = ["Domain", "DomainAccess", "DomainStatus", "LoginThrottle", "User"]
+__all__ = [
+    "DEVNULL",
+    "Alias",
+    "AliasStatus",
+    "Domain",
+    "DomainAccess",
+    "DomainStatus",
+    "LoginThrottle",
+    "Mailbox",
+    "MailboxStatus",
+    "User",
+]

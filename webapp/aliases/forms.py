@@ -1,0 +1,18 @@
+from wtforms import StringField
+from wtforms.validators import Length
+
+from webapp.forms import BaseForm
+
+
+class AliasForm(BaseForm):
+    local_part = StringField(
+        "Alias",
+        validators=[Length(max=1000)],
+        description="The part before the @: letters a to z, digits, . _ and -. It may be the "
+        "same as a mailbox's.",
+    )
+    destination = StringField(
+        "Destination",
+        validators=[Length(max=1000)],
+        description="Where its mail goes: any email address, or devnull@devnull to discard it.",
+    )

@@ -1,0 +1,265 @@
+"""Jobs that make dimail's mailboxes match ours, and the emails that go with them.
+
+`sync_mailbox` converges: it creates the mailbox if dimail lacks it, pushes names that changed,
+and enables or disables it as wanted; run twice, it does nothing the second time. Generated
+passwords only travel sealed (webapp.secrets_box) from one job to the email job.
+"""
+
+import logging
+import smtplib
+
+from flask import current_app
+
+from webapp import mail, secrets_box
+from webapp.dimail.client import (
+    DimailAuthError,
+    DimailNotSupported,
+    DimailRejected,
+    DimailUnavailable,
+)
+from webapp.extensions import db
+from webapp.jobs.context import dimail_client, job
+from webapp.jobs.queue import enqueue_once
+from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
+from webapp.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = "The mail platform could not be reached ({detail}). It is tried again automatically."
+BAD_CREDENTIALS = (
+    "This application could not log in to the mail platform; the platform's staff must check "
+    "its dimail credentials. It is tried again automatically."
+)
+NOT_SUPPORTED = "The connected mail platform (an older dimail) does not offer {what}."
+
+
+def sync_job_id(mailbox_id: int) -> str:
+    return f"mailbox-sync-{mailbox_id}"
+
+
+def request_sync(mailbox: Mailbox) -> bool:
+    """Mark (committed), then enqueue; False when Redis is unreachable (the mark stays)."""
+    mailbox.sync_requested_at = utcnow()
+    db.session.commit()
+    return enqueue_once(sync_mailbox, mailbox.id, job_id=sync_job_id(mailbox.id))
+
+
+def enqueue_action(func, mailbox: Mailbox) -> bool:
+    # One-shot actions (reset, login link): a unique id each time, a click is a request.
+    return enqueue_once(
+        func, mailbox.id, job_id=f"{func.__name__}-{mailbox.id}-{utcnow().timestamp()}"
+    )
+
+
+@job
+def sync_mailbox(mailbox_id: int) -> str:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None:
+        return "gone"
+    domain = db.session.get(Domain, mailbox.domain_id)
+    if domain.status != DomainStatus.ENABLED:
+        # Sent when the domain becomes enabled (webapp.jobs.waiting).
+        mailbox.sync_requested_at = None
+        db.session.commit()
+        return "waiting for the domain"
+    client = dimail_client()
+    sealed = None
+    try:
+        if mailbox.dimail_created_at is None:
+            sealed = _create(client, domain, mailbox)
+        if not mailbox.names_synced:
+            client.update_mailbox(domain.name, mailbox.local_part, **_names(mailbox))
+            mailbox.names_synced = True
+            db.session.commit()
+        if mailbox.dimail_enabled != mailbox.enabled_wanted:
+            if mailbox.enabled_wanted:
+                client.enable_mailbox(domain.name, mailbox.local_part, **_snake_names(mailbox))
+            else:
+                client.disable_mailbox(domain.name, mailbox.local_part)
+            mailbox.dimail_enabled = mailbox.enabled_wanted
+    except (DimailUnavailable, DimailAuthError) as exc:
+        mailbox.last_error = (
+            BAD_CREDENTIALS if isinstance(exc, DimailAuthError) else UNREACHABLE.format(detail=exc)
+        )
+        db.session.commit()
+        raise
+    except DimailRejected as exc:
+        mailbox.last_error = f"dimail refused: {exc.detail or exc.status}"
+        if mailbox.dimail_created_at is None:
+            mailbox.status = MailboxStatus.FAILED
+        mailbox.sync_requested_at = None
+        db.session.commit()
+        return "failed"
+    mailbox.status = MailboxStatus.ENABLED if mailbox.enabled_wanted else MailboxStatus.DISABLED
+    mailbox.last_error = None
+    mailbox.sync_requested_at = None
+    db.session.commit()
+    if mailbox.confirmation_sent_at is None and mailbox.secondary_email:
+        enqueue_once(
+            send_confirmation, mailbox.id, sealed, job_id=f"mailbox-confirmation-{mailbox.id}"
+        )
+    return mailbox.status
+
+
+def _names(mailbox: Mailbox) -> dict:
+    return {
+        "givenName": mailbox.first_name,
+        "surName": mailbox.last_name,
+        "displayName": mailbox.display_name,
+    }
+
+
+def _snake_names(mailbox: Mailbox) -> dict:
+    return {
+        "given_name": mailbox.first_name,
+        "sur_name": mailbox.last_name,
+        "display_name": mailbox.display_name,
+    }
+
+
+def _create(client, domain: Domain, mailbox: Mailbox):
+    """Create in dimail; returns the sealed password (None when an earlier try made it)."""
+    try:
+        created = client.create_mailbox(domain.name, mailbox.local_part, **_snake_names(mailbox))
+        sealed = secrets_box.seal(created["password"]) if created.get("password") else None
+    except DimailUnavailable as exc:
+        if exc.status != 500:
+            raise
+        # Some servers answer a duplicate with a plain 500: find out whether it exists.
+        try:
+            found = client.probe_address(domain.name, mailbox.local_part)
+        except DimailNotSupported:
+            raise DimailRejected(
+                f"dimail failed to create the mailbox ({exc.detail})", 500
+            ) from exc
+        if found is None:
+            raise  # it does not exist: a real fault, try again later
+        if not found.get("is_mailbox"):
+            raise DimailRejected(
+                f"{mailbox.local_part}@{domain.name} is already used by an alias in dimail", 409
+            ) from exc
+        existing = client.get_mailbox(domain.name, mailbox.local_part)
+        if (existing.get("givenName"), existing.get("surName")) != (
+            mailbox.first_name,
+            mailbox.last_name,
+        ):
+            raise DimailRejected(
+                f"{mailbox.local_part}@{domain.name} already exists in dimail for someone else",
+                409,
+            ) from exc
+        sealed = None  # ours, from a try whose answer was lost: its password is unknown
+    mailbox.dimail_created_at = utcnow()
+    mailbox.dimail_enabled = True
+    mailbox.names_synced = True
+    db.session.commit()
+    return sealed
+
+
+def _webmail_login_link(client, domain: Domain, mailbox: Mailbox) -> str | None:
+    try:
+        code = client.login_code(domain.name, mailbox.local_part)
+    except DimailNotSupported:
+        return None
+    return f"{current_app.config['WEBMAIL_URL'].rstrip('/')}/code/{code['code']}"
+
+
+def _send(mailbox: Mailbox, subject: str, template: str, **context) -> None:
+    """Send to the secondary email; an SMTP failure is shown on the mailbox and retried."""
+    message = mail.build(
+        mailbox.secondary_email,
+        subject,
+        template,
+        mailbox=mailbox,
+        address=mailbox.address,
+        webmail_url=current_app.config["WEBMAIL_URL"],
+        **context,
+    )
+    try:
+        mail.send(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        db.session.rollback()
+        mailbox.email_error = (
+            f"The email “{subject}” to {mailbox.secondary_email} could not be sent ({exc}). "
+            "It is tried again automatically."
+        )
+        db.session.commit()
+        raise
+    mailbox.email_error = None
+    mailbox.notice = f"“{subject}” was sent to {mailbox.secondary_email}."
+    db.session.commit()
+
+
+@job
+def send_confirmation(mailbox_id: int, sealed_password: str | None) -> str:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None or not mailbox.secondary_email:
+        return "nobody to tell"
+    domain = mailbox.domain
+    client = dimail_client()
+    link = _webmail_login_link(client, domain, mailbox)
+    password = None
+    if current_app.config["SEND_MAILBOX_PASSWORD"] or link is None:
+        if sealed_password is None and link is None:
+            # Created by an earlier try whose answer (and password) was lost: get a new one.
+            try:
+                sealed_password = secrets_box.seal(
+                    client.reset_password(domain.name, mailbox.local_part)["password"]
+                )
+            except DimailNotSupported:
+                sealed_password = None
+        password = secrets_box.unseal(sealed_password) if sealed_password else None
+    if mailbox.confirmation_sent_at is not None:
+        return "already sent"
+    mailbox.confirmation_sent_at = utcnow()  # committed with the send's outcome below
+    _send(
+        mailbox,
+        f"Your mailbox {mailbox.address} is ready",
+        "mailbox_confirmation",
+        login_link=link,
+        password=password,
+    )
+    return "sent"
+
+
+@job
+def reset_password(mailbox_id: int) -> str:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None:
+        return "gone"
+    try:
+        result = dimail_client().reset_password(mailbox.domain.name, mailbox.local_part)
+    except DimailNotSupported:
+        mailbox.notice = NOT_SUPPORTED.format(what="password resets")
+        db.session.commit()
+        return "not supported"
+    enqueue_once(
+        send_new_password,
+        mailbox.id,
+        secrets_box.seal(result["password"]),
+        job_id=f"mailbox-password-{mailbox.id}-{utcnow().timestamp()}",
+    )
+    return "reset"
+
+
+@job
+def send_new_password(mailbox_id: int, sealed_password: str) -> str:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None:
+        return "gone"
+    password = secrets_box.unseal(sealed_password)
+    _send(mailbox, f"New password for {mailbox.address}", "mailbox_password", password=password)
+    return "sent"
+
+
+@job
+def send_login_link(mailbox_id: int) -> str:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None:
+        return "gone"
+    link = _webmail_login_link(dimail_client(), mailbox.domain, mailbox)
+    if link is None:
+        mailbox.notice = NOT_SUPPORTED.format(what="login links")
+        db.session.commit()
+        return "not supported"
+    _send(mailbox, f"Log in to {mailbox.address}", "mailbox_login_link", login_link=link)
+    return "sent"

@@ -1,0 +1,63 @@
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+
+from webapp.forms import BaseForm
+from webapp.models import MailboxStatus
+
+# Rules live in webapp.validators, applied by the service; these only bound the input.
+_BOUND = [Length(max=1000)]
+
+
+class MailboxForm(BaseForm):
+    first_name = StringField("First name", validators=_BOUND)
+    last_name = StringField("Last name", validators=_BOUND)
+    local_part = StringField(
+        "Address",
+        validators=_BOUND,
+        description="Suggested from the names; letters a to z, digits, . _ and -. "
+        "It cannot be changed once created.",
+    )
+    # Set by the page's script once the user edits the address, so suggestions stop.
+    local_part_edited = HiddenField()
+    secondary_email = EmailField(
+        "Secondary email",
+        validators=_BOUND,
+        description="An address the person already reads: the confirmation goes there.",
+    )
+
+
+class MailboxEditForm(BaseForm):
+    first_name = StringField("First name", validators=_BOUND)
+    last_name = StringField("Last name", validators=_BOUND)
+    secondary_email = EmailField("Secondary email", validators=_BOUND)
+
+
+class NamesForm(BaseForm):
+    first_name = StringField("First name", validators=_BOUND)
+    last_name = StringField("Last name", validators=_BOUND)
+
+
+class ActionForm(BaseForm):
+    confirm = HiddenField()
+
+
+SORT_CHOICES = [
+    SelectChoice("name", "Name (A to Z)"),
+    SelectChoice("-name", "Name (Z to A)"),
+    SelectChoice("address", "Address"),
+    SelectChoice("status", "Status"),
+    SelectChoice("-created", "Newest first"),
+]
+STATUS_CHOICES = [SelectChoice("", "All statuses")] + [
+    SelectChoice(s.value, s.label) for s in MailboxStatus
+]
+
+
+class ListFilterForm(BaseForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    q = StringField("Search mailboxes")
+    status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False)
+    sort = SelectField("Sort by", choices=SORT_CHOICES, validate_choice=False)

@@ -1,0 +1,52 @@
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.base import utcnow
+
+DEVNULL = "devnull@devnull"
+
+
+class AliasStatus(enum.StrEnum):
+    PENDING = "pending"  # recorded here, not yet in dimail
+    ENABLED = "enabled"
+    FAILED = "failed"
+    DELETING = "deleting"  # removal asked; dimail not yet told
+
+    @property
+    def label(self) -> str:
+        return {"deleting": "Being removed"}.get(self.value, self.value.capitalize())
+
+
+class Alias(db.Model):
+    """One destination of an alias: an alias is every row sharing a domain and a local part."""
+
+    __tablename__ = "aliases"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "domain_id", "local_part", "destination", name="uq_aliases_domain_pair"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain_id: Mapped[int] = mapped_column(sa.ForeignKey("domains.id", ondelete="CASCADE"))
+    local_part: Mapped[str] = mapped_column(sa.String(64))
+    destination: Mapped[str] = mapped_column(sa.String(254))
+    status: Mapped[str] = mapped_column(sa.String(20), default=AliasStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dimail_created_at: Mapped[datetime | None]
+    sync_requested_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    domain = relationship("Domain")
+
+    @property
+    def status_enum(self) -> AliasStatus:
+        return AliasStatus(self.status)
+
+    @property
+    def syncing(self) -> bool:
+        return self.sync_requested_at is not None

@@ -1,0 +1,137 @@
+"""Aliases: a local part with one or more destinations, each a row synced on its own."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.jobs import aliases as jobs
+from webapp.models import DEVNULL, Alias, AliasStatus, Domain, DomainStatus
+from webapp.pagination import Page
+from webapp.services.mailboxes import QUEUE_DOWN
+from webapp.services.results import Result
+from webapp.validators import InvalidValue, normalise_email_address, normalise_local_part
+
+DOMAIN_DISABLED = "This domain is disabled: its aliases cannot be changed."
+
+
+def _destination(raw: str) -> str:
+    value = (raw or "").strip().lower()
+    if value == DEVNULL:
+        return DEVNULL  # dimail's way of discarding mail; not a deliverable address
+    return normalise_email_address(value)
+
+
+def add(domain: Domain, local_part: str, destination: str) -> Result:
+    if domain.status == DomainStatus.DISABLED:
+        return Result.failure(DOMAIN_DISABLED)
+    errors = {}
+    try:
+        local_part = normalise_local_part(local_part)
+    except InvalidValue as exc:
+        errors["local_part"] = str(exc)
+    try:
+        destination = _destination(destination)
+    except InvalidValue as exc:
+        errors["destination"] = str(exc)
+    if not errors and destination == f"{local_part}@{domain.name}":
+        errors["destination"] = "An alias cannot send mail to itself."
+    if errors:
+        return Result.failure(**errors)
+    duplicate = f"{local_part}@{domain.unicode_name} already sends to {destination}."
+    if _find(domain, local_part, destination) is not None:
+        return Result.failure(destination=duplicate)
+    alias = Alias(domain_id=domain.id, local_part=local_part, destination=destination)
+    db.session.add(alias)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return Result.failure(destination=duplicate)
+    label = f"{local_part}@{domain.unicode_name} → {destination}"
+    if domain.status != DomainStatus.ENABLED:
+        return Result.success(alias, f"{label} is recorded; it is sent when the domain is ready.")
+    if not jobs.request_sync(alias):
+        return Result.success(alias, f"{label} is recorded. {QUEUE_DOWN}", "warning")
+    return Result.success(alias, f"{label} is being added on the mail platform.")
+
+
+def _find(domain: Domain, local_part: str, destination: str) -> Alias | None:
+    return db.session.scalar(
+        db.select(Alias).where(
+            Alias.domain_id == domain.id,
+            Alias.local_part == local_part,
+            Alias.destination == destination,
+        )
+    )
+
+
+def remove(domain: Domain, local_part: str, destination: str | None) -> Result:
+    """Remove one destination, or every destination of the local part when none is given."""
+    if domain.status == DomainStatus.DISABLED:
+        return Result.failure(DOMAIN_DISABLED)
+    local_part = (local_part or "").strip().lower()
+    stmt = db.select(Alias).where(Alias.domain_id == domain.id, Alias.local_part == local_part)
+    if destination:
+        stmt = stmt.where(Alias.destination == (destination or "").strip().lower())
+    rows = db.session.scalars(stmt).all()
+    if not rows:
+        return Result.failure("There is no such alias (it may have been removed already).")
+    to_sync = []
+    for alias in rows:
+        if alias.dimail_created_at is None:
+            db.session.delete(alias)  # dimail never had it
+        else:
+            alias.status = AliasStatus.DELETING
+            to_sync.append(alias)
+    db.session.commit()
+    what = f"{local_part}@{domain.unicode_name}" + (f" → {destination}" if destination else "")
+    if to_sync and domain.status == DomainStatus.ENABLED:
+        for alias in to_sync:
+            if not jobs.request_sync(alias):
+                return Result.success(None, f"{what} will be removed. {QUEUE_DOWN}", "warning")
+        return Result.success(None, f"{what} is being removed from the mail platform.")
+    return Result.success(None, f"{what} is removed.")
+
+
+@dataclass(frozen=True)
+class AliasGroup:
+    local_part: str
+    destinations: list[Alias]
+
+
+def listing(domain: Domain, q: str = "", page: int = 1, per_page: int = 50) -> Page:
+    """Aliases grouped by local part, a page of local parts at a time: three queries."""
+    groups = db.select(Alias.local_part).where(Alias.domain_id == domain.id)
+    q = (q or "").strip().lower()
+    if q:
+        groups = groups.where(
+            db.or_(
+                Alias.local_part.contains(q, autoescape=True),
+                Alias.destination.contains(q, autoescape=True),
+            )
+        )
+    groups = groups.group_by(Alias.local_part)
+    total = db.session.scalar(db.select(func.count()).select_from(groups.subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    names = db.session.scalars(
+        groups.order_by(Alias.local_part).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    rows = db.session.scalars(
+        db.select(Alias)
+        .where(Alias.domain_id == domain.id, Alias.local_part.in_(names))
+        .order_by(Alias.local_part, Alias.destination)
+    ).all()
+    by_name: dict[str, list[Alias]] = {name: [] for name in names}
+    for row in rows:
+        by_name[row.local_part].append(row)
+    items = [AliasGroup(name, by_name[name]) for name in names]
+    return Page(items=items, page=page, pages=pages, total=total)
+
+
+def count(domain: Domain) -> int:
+    return db.session.scalar(
+        db.select(func.count(func.distinct(Alias.local_part))).where(Alias.domain_id == domain.id)
+    )

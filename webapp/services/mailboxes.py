@@ -1,0 +1,251 @@
+"""Mailboxes: creation by domain status, edits, state changes and one-shot actions.
+
+Every change is committed here with its "to sync" mark; the jobs in webapp.jobs.mailboxes make
+dimail match. Nothing here talks to dimail.
+"""
+
+from dataclasses import replace
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.jobs import mailboxes as jobs
+from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
+from webapp.models.mailbox import name_key
+from webapp.pagination import paginate_rows
+from webapp.services.results import Result
+from webapp.validators import (
+    InvalidValue,
+    clean_person_name,
+    normalise_email_address,
+    normalise_local_part,
+    suggest_local_part,
+)
+
+QUEUE_DOWN = (
+    "The background queue cannot be reached right now; nothing is lost: it is sent to the mail "
+    "platform as soon as the queue is back."
+)
+DOMAIN_DISABLED = "This domain is disabled: its mailboxes cannot be changed."
+SORTS = {
+    "name": (Mailbox.last_name, Mailbox.first_name),
+    "-name": (Mailbox.last_name.desc(), Mailbox.first_name.desc()),
+    "address": (Mailbox.local_part,),
+    "-address": (Mailbox.local_part.desc(),),
+    "status": (Mailbox.status, Mailbox.local_part),
+    "-created": (Mailbox.created_at.desc(), Mailbox.id.desc()),
+    "created": (Mailbox.created_at, Mailbox.id),
+}
+
+
+def find(domain: Domain, local_part: str) -> Mailbox | None:
+    return db.session.scalar(
+        db.select(Mailbox).where(
+            Mailbox.domain_id == domain.id, Mailbox.local_part == (local_part or "").lower()
+        )
+    )
+
+
+def _names(data: dict, errors: dict) -> tuple[str, str]:
+    names = []
+    for field, what in (("first_name", "first name"), ("last_name", "last name")):
+        try:
+            names.append(clean_person_name(data.get(field, ""), what))
+        except InvalidValue as exc:
+            errors[field] = str(exc)
+            names.append("")
+    return names[0], names[1]
+
+
+def _name_taken(domain: Domain, first: str, last: str, except_id: int | None = None) -> str | None:
+    stmt = db.select(Mailbox.local_part).where(
+        Mailbox.domain_id == domain.id, Mailbox.name_key == name_key(first, last)
+    )
+    if except_id is not None:
+        stmt = stmt.where(Mailbox.id != except_id)
+    taken = db.session.scalar(stmt)
+    if taken is None:
+        return None
+    return (
+        f"{first} {last} already has a mailbox here ({taken}@{domain.unicode_name}): the webmail "
+        "needs a different name for each person."
+    )
+
+
+def _secondary(data: dict, address: str, errors: dict) -> str | None:
+    try:
+        email = normalise_email_address(data.get("secondary_email", ""))
+    except InvalidValue as exc:
+        errors["secondary_email"] = str(exc)
+        return None
+    if email == address.lower():
+        errors["secondary_email"] = (
+            "Use another address than the new mailbox itself: the confirmation goes there."
+        )
+        return None
+    return email
+
+
+def create(domain: Domain, data: dict) -> Result:
+    if domain.status == DomainStatus.DISABLED:
+        return Result.failure(DOMAIN_DISABLED)
+    errors: dict[str, str] = {}
+    first, last = _names(data, errors)
+    raw_local = (data.get("local_part") or "").strip() or suggest_local_part(first, last)
+    try:
+        local_part = normalise_local_part(raw_local)
+    except InvalidValue as exc:
+        errors["local_part"] = str(exc)
+        local_part = raw_local.lower()
+    secondary = _secondary(data, f"{local_part}@{domain.name}", errors)
+    if "local_part" not in errors and find(domain, local_part) is not None:
+        errors["local_part"] = f"{local_part}@{domain.unicode_name} already exists."
+    if first and last and (taken := _name_taken(domain, first, last)):
+        errors["first_name"] = taken
+    if errors:
+        return Result.failure(**errors)
+
+    mailbox = Mailbox(
+        domain_id=domain.id,
+        local_part=local_part,
+        first_name=first,
+        last_name=last,
+        name_key=name_key(first, last),
+        secondary_email=secondary,
+        status=MailboxStatus.PENDING,
+    )
+    db.session.add(mailbox)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # created in parallel between our checks and our insert
+        return Result.failure(local_part=f"{local_part}@{domain.unicode_name} already exists.")
+    address = f"{local_part}@{domain.unicode_name}"
+    if domain.status != DomainStatus.ENABLED:
+        return Result.success(
+            mailbox,
+            f"{address} is recorded. It is created on the mail platform as soon as the domain "
+            "is ready, and its confirmation email is sent then.",
+        )
+    if not jobs.request_sync(mailbox):
+        return Result.success(mailbox, f"{address} is recorded. {QUEUE_DOWN}", "warning")
+    return Result.success(mailbox, f"{address} is being created on the mail platform.")
+
+
+def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
+    domain = mailbox.domain
+    if domain.status == DomainStatus.DISABLED:
+        return Result.failure(DOMAIN_DISABLED)
+    errors: dict[str, str] = {}
+    first, last = _names(data, errors)
+    secondary = mailbox.secondary_email
+    if not names_only:
+        secondary = _secondary(data, mailbox.address, errors)
+    if first and last and (taken := _name_taken(domain, first, last, except_id=mailbox.id)):
+        errors["first_name"] = taken
+    if errors:
+        return Result.failure(**errors)
+    names_changed = (first, last) != (mailbox.first_name, mailbox.last_name)
+    mailbox.first_name, mailbox.last_name = first, last
+    mailbox.name_key = name_key(first, last)
+    mailbox.secondary_email = secondary
+    if names_changed and mailbox.dimail_created_at is not None:
+        mailbox.names_synced = False
+        return _sync(mailbox, "The new names are being sent to the mail platform.")
+    db.session.commit()
+    return Result.success(mailbox, "The mailbox is saved.")
+
+
+def set_enabled(mailbox: Mailbox, enabled: bool) -> Result:
+    if mailbox.domain.status == DomainStatus.DISABLED:
+        return Result.failure(DOMAIN_DISABLED)
+    if mailbox.enabled_wanted == enabled:
+        return Result.success(
+            mailbox, f"The mailbox is already {'enabled' if enabled else 'disabled'}."
+        )
+    mailbox.enabled_wanted = enabled
+    if mailbox.dimail_created_at is None:
+        db.session.commit()
+        return Result.success(mailbox, "Saved; it applies when the mailbox is created.")
+    mailbox.status = MailboxStatus.ENABLED if enabled else MailboxStatus.DISABLED
+    verb = "enabled" if enabled else "disabled"
+    return _sync(mailbox, f"{mailbox.address} is being {verb} on the mail platform.")
+
+
+def retry(mailbox: Mailbox) -> Result:
+    if mailbox.domain.status == DomainStatus.DISABLED:
+        return Result.failure(DOMAIN_DISABLED)
+    if mailbox.status == MailboxStatus.FAILED:
+        mailbox.status = MailboxStatus.PENDING
+    mailbox.last_error = None
+    if mailbox.domain.status != DomainStatus.ENABLED:
+        db.session.commit()
+        return Result.success(mailbox, "It will be sent when the domain is ready.")
+    return _sync(mailbox, "Trying again.")
+
+
+def _sync(mailbox: Mailbox, message: str) -> Result:
+    if not jobs.request_sync(mailbox):
+        return Result.success(mailbox, f"Saved. {QUEUE_DOWN}", "warning")
+    return Result.success(mailbox, message)
+
+
+def _ready_for_action(mailbox: Mailbox) -> str | None:
+    if mailbox.domain.status == DomainStatus.DISABLED:
+        return DOMAIN_DISABLED
+    if mailbox.dimail_created_at is None:
+        return "The mailbox does not exist on the mail platform yet."
+    if not mailbox.secondary_email:
+        return "This mailbox has no secondary email to send it to: add one first."
+    if not mailbox.domain.checks_supported:
+        return "The connected mail platform (an older dimail) does not offer this action."
+    return None
+
+
+def reset_password(mailbox: Mailbox) -> Result:
+    if problem := _ready_for_action(mailbox):
+        return Result.failure(problem)
+    if not jobs.enqueue_action(jobs.reset_password, mailbox):
+        return Result.failure("The background queue cannot be reached; try again in a moment.")
+    return Result.success(
+        mailbox, f"A new password is being generated and sent to {mailbox.secondary_email}."
+    )
+
+
+def send_login_link(mailbox: Mailbox) -> Result:
+    if problem := _ready_for_action(mailbox):
+        return Result.failure(problem)
+    if not jobs.enqueue_action(jobs.send_login_link, mailbox):
+        return Result.failure("The background queue cannot be reached; try again in a moment.")
+    return Result.success(mailbox, f"A login link is being sent to {mailbox.secondary_email}.")
+
+
+def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", page: int = 1,
+            per_page: int = 50):  # fmt: skip
+    """One page of a domain's mailboxes: a COUNT and a page query, whatever the total."""
+    stmt = db.select(Mailbox).where(Mailbox.domain_id == domain.id)
+    if status in set(MailboxStatus):
+        stmt = stmt.where(Mailbox.status == status)
+    q = (q or "").strip().lower()
+    if q:
+        term = q.split("@", 1)[0] if q.endswith(f"@{domain.name}") else q
+        stmt = stmt.where(
+            db.or_(
+                Mailbox.local_part.contains(term, autoescape=True),
+                Mailbox.name_key.contains(term.casefold(), autoescape=True),
+                func.lower(Mailbox.secondary_email).contains(term, autoescape=True),
+            )
+        )
+    stmt = stmt.order_by(*SORTS.get(sort, SORTS["name"]), Mailbox.id)
+    result = paginate_rows(stmt, page, per_page)
+    return replace(result, items=[row[0] for row in result.items])
+
+
+def counts(domain: Domain) -> dict[str, int]:
+    rows = db.session.execute(
+        db.select(Mailbox.status, func.count())
+        .where(Mailbox.domain_id == domain.id)
+        .group_by(Mailbox.status)
+    ).all()
+    return {status: n for status, n in rows}
