@@ -69,11 +69,13 @@ def cron_command(interval: int) -> None:
     """Run RQ's cron scheduler: periodic re-checks and the reconciler."""
     from rq.cron import CronScheduler
 
+    from webapp.jobs.imports import import_all_enabled
     from webapp.jobs.periodic import tick
     from webapp.jobs.queue import redis_connection
 
     scheduler = CronScheduler(connection=redis_connection())
     scheduler.register(tick, "default", interval=interval, job_timeout=600)
+    scheduler.register(import_all_enabled, "default", cron="30 3 * * *", job_timeout=600)
     click.echo(f"Cron: periodic checks and reconciliation every {interval} s")
     scheduler.start()
 
@@ -85,6 +87,26 @@ def check_domains_command(force: bool) -> None:
     from webapp.jobs.periodic import check_due_domains
 
     click.echo(f"Asked for {check_due_domains(force=force)} domain check(s).")
+
+
+@click.command("import-dimail")
+@click.argument("domain")
+def import_dimail_command(domain: str) -> None:
+    """Bring in the mailboxes and aliases that dimail has for DOMAIN and we lack."""
+    from webapp.jobs.imports import import_domain
+    from webapp.models import Domain, DomainStatus
+    from webapp.validators import InvalidValue, normalise_domain_name
+
+    try:
+        name = normalise_domain_name(domain)
+    except InvalidValue as exc:
+        raise click.ClickException(str(exc)) from exc
+    found = db.session.scalar(db.select(Domain).where(Domain.name == name))
+    if found is None:
+        raise click.ClickException(f"No domain {name} here.")
+    if found.status != DomainStatus.ENABLED:
+        raise click.ClickException(f"{name} is {found.status}: only enabled domains are imported.")
+    click.echo(f"{name}: {import_domain(found)}.")
 
 
 @click.command("reconcile")
@@ -112,5 +134,6 @@ def init_app(app) -> None:
         cron_command,
         check_domains_command,
         reconcile_command,
+        import_dimail_command,
     ):
         app.cli.add_command(command)

@@ -65,6 +65,7 @@ def _show(domain, partial=None, status=200, status_form=None):
         collaborators=service.collaborators(domain),
         status_form=status_form or StatusForm(formdata=None, status=domain.status),
         checks=dimail_checks,
+        counts=service.counts(domain),
     )
 
 
@@ -94,6 +95,14 @@ def check(domain):
     if is_htmx():
         return _show(domain, "domains/_dimail.html")
     return redirect_to(url_for("domains.show", domain=domain.name))
+
+
+@bp.post("/<domain>/import")
+@require_role(Role.ADMINISTRATOR)
+def import_dimail(domain):
+    result = service.request_import(domain)
+    flash(result.message, result.category if result.ok else "error")
+    return redirect_to(url_for("mailboxes.index", domain=domain.name))
 
 
 @bp.get("/<domain>/zone.txt")

@@ -7,6 +7,7 @@ passwords only travel sealed (webapp.secrets_box) from one job to the email job.
 
 import logging
 import smtplib
+import uuid
 
 from flask import current_app
 
@@ -37,6 +38,10 @@ def sync_job_id(mailbox_id: int) -> str:
     return f"mailbox-sync-{mailbox_id}"
 
 
+def confirmation_job_id(mailbox_id: int) -> str:
+    return f"mailbox-confirmation-{mailbox_id}"
+
+
 def request_sync(mailbox: Mailbox) -> bool:
     """Mark (committed), then enqueue; False when Redis is unreachable (the mark stays)."""
     mailbox.sync_requested_at = utcnow()
@@ -46,9 +51,7 @@ def request_sync(mailbox: Mailbox) -> bool:
 
 def enqueue_action(func, mailbox: Mailbox) -> bool:
     # One-shot actions (reset, login link): a unique id each time, a click is a request.
-    return enqueue_once(
-        func, mailbox.id, job_id=f"{func.__name__}-{mailbox.id}-{utcnow().timestamp()}"
-    )
+    return enqueue_once(func, mailbox.id, job_id=f"{func.__name__}-{mailbox.id}-{uuid.uuid4().hex}")
 
 
 @job
@@ -95,9 +98,7 @@ def sync_mailbox(mailbox_id: int) -> str:
     mailbox.sync_requested_at = None
     db.session.commit()
     if mailbox.confirmation_sent_at is None and mailbox.secondary_email:
-        enqueue_once(
-            send_confirmation, mailbox.id, sealed, job_id=f"mailbox-confirmation-{mailbox.id}"
-        )
+        enqueue_once(send_confirmation, mailbox.id, sealed, job_id=confirmation_job_id(mailbox.id))
     return mailbox.status
 
 
@@ -236,7 +237,7 @@ def reset_password(mailbox_id: int) -> str:
         send_new_password,
         mailbox.id,
         secrets_box.seal(result["password"]),
-        job_id=f"mailbox-password-{mailbox.id}-{utcnow().timestamp()}",
+        job_id=f"mailbox-password-{mailbox.id}-{uuid.uuid4().hex}",
     )
     return "reset"
 

@@ -66,9 +66,38 @@ def reconcile() -> dict[str, int]:
                 break  # Redis is down: next time
             queued += 1
         counts[kind] = queued
+    counts["confirmations"] = _unsent_confirmations(cutoff)
     if any(counts.values()):
         log.info("reconciler: re-enqueued %s", counts)
     return counts
+
+
+def _unsent_confirmations(cutoff) -> int:
+    """Confirmation emails whose every try failed (SMTP down for long): try again."""
+    from webapp.jobs.mailboxes import confirmation_job_id, send_confirmation
+    from webapp.models import Mailbox
+
+    ids = db.session.scalars(
+        db.select(Mailbox.id)
+        .where(
+            Mailbox.dimail_created_at.is_not(None),
+            Mailbox.dimail_created_at <= cutoff,
+            Mailbox.confirmation_sent_at.is_(None),
+            Mailbox.secondary_email.is_not(None),
+            Mailbox.sync_requested_at.is_(None),
+        )
+        .limit(BATCH)
+    ).all()
+    queued = 0
+    for mailbox_id in ids:
+        job_id = confirmation_job_id(mailbox_id)
+        if job_is_live(job_id):
+            continue
+        # Without the first password (it only lived in the lost job): a login link or a new one.
+        if not enqueue_once(send_confirmation, mailbox_id, None, job_id=job_id):
+            break
+        queued += 1
+    return queued
 
 
 @job

@@ -82,6 +82,8 @@ class Domain(db.Model):
     checks_supported: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # dimail's own words when it refused or could not be reached, for the page and support.
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # What the last import from dimail brought in.
+    import_summary: Mapped[str | None] = mapped_column(sa.Text)
 
     accesses = relationship(
         "DomainAccess", back_populates="domain", cascade="all, delete-orphan", lazy="raise"

@@ -6,6 +6,7 @@ aliases) is sent to dimail. Receivers connect to the signal; this module knows n
 """
 
 import logging
+import uuid
 
 from blinker import Namespace
 from flask import current_app
@@ -47,7 +48,7 @@ def _after_change(domain: Domain, old: DomainStatus, new: DomainStatus) -> None:
             send_domain_status_email,
             domain.id,
             new.value,
-            job_id=f"email-domain-status-{domain.id}-{new.value}-{int(utcnow().timestamp())}",
+            job_id=f"email-domain-status-{domain.id}-{new.value}-{uuid.uuid4().hex}",
         )
     if new == DomainStatus.ENABLED:
         domain_enabled.send(current_app._get_current_object(), domain=domain)

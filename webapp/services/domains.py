@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.jobs.domains import request_sync
-from webapp.models import Domain, DomainAccess, DomainStatus, User
+from webapp.jobs.queue import enqueue_once
+from webapp.models import Alias, Domain, DomainAccess, DomainStatus, Mailbox, User
 from webapp.models.base import utcnow
 from webapp.pagination import paginate_rows
 from webapp.permissions import Role
@@ -68,6 +69,18 @@ def request_check(domain: Domain) -> Result:
     return Result.success(domain, "A new check has started.")
 
 
+def request_import(domain: Domain) -> Result:
+    from webapp.jobs.imports import import_from_dimail
+
+    if domain.status != DomainStatus.ENABLED:
+        return Result.failure("Only an enabled domain can be imported from the mail platform.")
+    if not enqueue_once(import_from_dimail, domain.id, job_id=f"import-{domain.id}"):
+        return Result.failure("The background queue cannot be reached; try again in a moment.")
+    return Result.success(
+        domain, "The import has started; what the mail platform has appears in a moment."
+    )
+
+
 def set_status(domain: Domain, status: str, actor: User) -> Result:
     try:
         new_status = DomainStatus(status)
@@ -86,6 +99,8 @@ class DomainRow:
     domain: Domain
     role: Role | None
     collaborators: int
+    mailboxes: int = 0
+    aliases: int = 0
 
 
 def list_domains(user: User, query: str = "", page: int = 1, per_page: int = 50):
@@ -102,7 +117,25 @@ def list_domains(user: User, query: str = "", page: int = 1, per_page: int = 50)
         .correlate(Domain)
         .scalar_subquery()
     )
-    stmt = db.select(Domain, my_role.label("role"), collaborators.label("collaborators"))
+    mailboxes = (
+        db.select(func.count(Mailbox.id))
+        .where(Mailbox.domain_id == Domain.id)
+        .correlate(Domain)
+        .scalar_subquery()
+    )
+    aliases = (
+        db.select(func.count(func.distinct(Alias.local_part)))
+        .where(Alias.domain_id == Domain.id)
+        .correlate(Domain)
+        .scalar_subquery()
+    )
+    stmt = db.select(
+        Domain,
+        my_role.label("role"),
+        collaborators.label("collaborators"),
+        mailboxes.label("mailboxes"),
+        aliases.label("aliases"),
+    )
     if not user.is_superuser:
         stmt = stmt.where(
             Domain.id.in_(db.select(DomainAccess.domain_id).where(DomainAccess.user_id == user.id))
@@ -117,8 +150,8 @@ def list_domains(user: User, query: str = "", page: int = 1, per_page: int = 50)
 
     result = paginate_rows(stmt, page, per_page)
     items = [
-        DomainRow(domain=d, role=Role(r) if r else None, collaborators=c)
-        for d, r, c in result.items
+        DomainRow(domain=d, role=Role(r) if r else None, collaborators=c, mailboxes=m, aliases=a)
+        for d, r, c, m, a in result.items
     ]
     return replace(result, items=items)
 
@@ -131,3 +164,18 @@ def collaborators(domain: Domain) -> list[tuple[User, Role]]:
         .order_by(User.email)
     ).all()
     return [(user, Role(role)) for user, role in rows]
+
+
+def counts(domain: Domain) -> dict[str, int]:
+    """Mailboxes, aliases and collaborators of one domain, in one query."""
+    row = db.session.execute(
+        db.select(
+            db.select(func.count(Mailbox.id))
+            .where(Mailbox.domain_id == domain.id)
+            .scalar_subquery(),
+            db.select(func.count(func.distinct(Alias.local_part)))
+            .where(Alias.domain_id == domain.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    return {"mailboxes": row[0], "aliases": row[1]}

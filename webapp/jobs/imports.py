@@ -1,0 +1,124 @@
+"""Bringing in what dimail has and we lack: mailboxes and aliases created outside this app.
+
+Matching is on the address, ignoring case; functional mailboxes (no webmail account) and the
+technical `oxadmin` are left out. Running it again imports nothing new.
+"""
+
+from dataclasses import dataclass
+
+from webapp.dimail.client import DimailNotSupported
+from webapp.extensions import db
+from webapp.jobs.context import dimail_client, job
+from webapp.models import Alias, AliasStatus, Domain, DomainStatus, Mailbox, MailboxStatus
+from webapp.models.base import utcnow
+from webapp.models.mailbox import name_key
+
+TECHNICAL = {"oxadmin"}
+
+
+@dataclass
+class ImportReport:
+    mailboxes: int = 0
+    aliases: int = 0
+    skipped: int = 0
+
+    def __str__(self) -> str:
+        text = f"{self.mailboxes} mailbox(es) and {self.aliases} alias destination(s) imported"
+        if self.skipped:
+            text += f"; {self.skipped} skipped (same names as another mailbox here)"
+        return text
+
+
+def _mailbox_entries(client, domain: Domain):
+    """(local part, given name, surname, active) for each personal mailbox dimail has."""
+    try:
+        items = client.list_mailboxes_v2(domain.name)
+    except DimailNotSupported:
+        for item in client.list_mailboxes(domain.name):
+            if item.get("type", "mailbox") == "mailbox":
+                yield item.get("email", ""), item.get("givenName"), item.get("surName"), True
+        return
+    for item in items:
+        ox = (item.get("extras") or {}).get("ox")
+        if "ox" not in (item.get("features") or []) or not ox:
+            continue  # a functional mailbox: no person behind it
+        active = str(item.get("active", "yes")).lower() not in ("no", "false")
+        yield item.get("email", ""), ox.get("given_name"), ox.get("sur_name"), active
+
+
+def import_domain(domain: Domain) -> ImportReport:
+    client = dimail_client()
+    report = ImportReport()
+    now = utcnow()
+    known = {
+        lp.lower()
+        for lp in db.session.scalars(
+            db.select(Mailbox.local_part).where(Mailbox.domain_id == domain.id)
+        )
+    }
+    names = set(
+        db.session.scalars(db.select(Mailbox.name_key).where(Mailbox.domain_id == domain.id))
+    )
+    for email, given, sur, active in _mailbox_entries(client, domain):
+        local, _, host = email.lower().partition("@")
+        if host != domain.name or not local or local in known or local in TECHNICAL:
+            continue
+        first, last = (given or "").strip() or local, (sur or "").strip()
+        key = name_key(first, last)
+        if key in names:
+            report.skipped += 1
+            continue
+        db.session.add(
+            Mailbox(
+                domain_id=domain.id, local_part=local[:64], first_name=first[:200],
+                last_name=last[:200], name_key=key,
+                status=MailboxStatus.ENABLED if active else MailboxStatus.DISABLED,
+                enabled_wanted=active, dimail_created_at=now, dimail_enabled=active,
+                names_synced=True, confirmation_sent_at=now,
+            )
+        )  # fmt: skip
+        known.add(local)
+        names.add(key)
+        report.mailboxes += 1
+
+    pairs = set(
+        db.session.execute(
+            db.select(Alias.local_part, Alias.destination).where(Alias.domain_id == domain.id)
+        ).all()
+    )
+    for item in client.list_aliases(domain.name):
+        pair = (str(item.get("username", "")).lower(), str(item.get("destination", "")).lower())
+        if not all(pair) or pair in pairs:
+            continue
+        db.session.add(
+            Alias(
+                domain_id=domain.id, local_part=pair[0][:64], destination=pair[1][:254],
+                status=AliasStatus.ENABLED, dimail_created_at=now,
+            )
+        )  # fmt: skip
+        pairs.add(pair)
+        report.aliases += 1
+    domain.import_summary = f"{report} on {now:%Y-%m-%d %H:%M} UTC."
+    db.session.commit()
+    return report
+
+
+@job
+def import_from_dimail(domain_id: int) -> str:
+    domain = db.session.get(Domain, domain_id)
+    if domain is None or domain.status != DomainStatus.ENABLED:
+        return "not enabled: nothing to import"
+    return str(import_domain(domain))
+
+
+@job
+def import_all_enabled() -> int:
+    """The nightly run: one import job per enabled domain."""
+    from webapp.jobs.queue import enqueue_once
+
+    ids = db.session.scalars(db.select(Domain.id).where(Domain.status == DomainStatus.ENABLED))
+    count = 0
+    for domain_id in ids:
+        if enqueue_once(import_from_dimail, domain_id, job_id=f"import-{domain_id}"):
+            count += 1
+    return count
