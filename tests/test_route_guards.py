@@ -17,7 +17,7 @@ KNOWN_ACCESS = {"public", "authenticated", "superuser", "domain:superuser"} | {
 # Flask's own static route serves the vendored files; it has no view of ours to tag.
 EXEMPT = {"static"}
 DOMAIN = "guarded.fr"
-SAMPLE_VALUES = {"domain": DOMAIN, "local_part": "jane.doe"}
+SAMPLE_VALUES = {"domain": DOMAIN, "local_part": "jane.doe", "message_id": "1-0123abcd"}
 
 
 def _routes(app):
