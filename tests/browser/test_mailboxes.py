@@ -160,12 +160,14 @@ def test_aliases_add_and_remove(page, make_user, make_domain, dimail, run_jobs, 
     page.get_by_role("button", name="Add").click()
     group = page.locator(".alias-group", has_text="contact@acme.fr")
     expect(group.get_by_role("row")).to_have_count(3)  # header + 2 destinations
+    expect(group.locator("[data-status='pending']")).to_have_count(2)
     run_jobs()
     expect(group.locator("[data-status='enabled']")).to_have_count(2, timeout=10_000)
     screenshot(page, "aliases")
 
     page.on("dialog", lambda dialog: dialog.accept())
     group.get_by_role("button", name="Remove anna@elsewhere.org").click()
+    expect(group.locator("[data-status='deleting']")).to_be_visible()
     run_jobs()
     expect(group).not_to_contain_text("anna@elsewhere.org", timeout=10_000)
     aliases = dimail.state()["domains"]["acme.fr"]["aliases"]
