@@ -50,11 +50,14 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
 
+    from webapp.accesses.views import bp as accesses_bp
     from webapp.aliases.views import bp as aliases_bp
+    from webapp.audit_log.views import bp as audit_log_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.domains.views import bp as domains_bp
     from webapp.mailboxes.views import bp as mailboxes_bp
     from webapp.main import bp as main_bp
+    from webapp.users.views import bp as users_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -64,7 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.register_blueprint(dev_outbox_bp)
     app.register_blueprint(mailboxes_bp)
+    app.register_blueprint(accesses_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(aliases_bp)
+    app.register_blueprint(audit_log_bp)
     return app
 
 

@@ -93,6 +93,8 @@ def from_environment(instance_path: Path) -> dict:
             "failed": _int("CHECK_EVERY_FAILED", 3600),
             "enabled": _int("CHECK_EVERY_ENABLED", 7 * 24 * 3600),
         },
+        "INVITATION_DAYS": _int("INVITATION_DAYS", 7),
+        "PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 24),
         # How many reverse proxies stand in front of the app and set X-Forwarded-* headers.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
     }

@@ -97,6 +97,11 @@ def owns_mailbox(user, domain: Domain, local_part: str, **_) -> bool:
     return user.email == f"{(local_part or '').lower()}@{domain.name}"
 
 
+def is_self(user, domain: Domain, user_id, **_) -> bool:
+    """The collaborator concerned is the user: leaving the domain."""
+    return str(user.id) == str(user_id)
+
+
 def may_create_domains(user, setting: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -164,3 +169,43 @@ def require_role(minimum: Role, *, superuser_only: bool = False, or_if=None):
         return _tag(wrapper, "domain:superuser" if superuser_only else f"domain:{minimum.value}")
 
     return decorator
+
+
+# The rank rules for collaborators, in one place: pages offer what these allow, services refuse
+# what they do not, with the message the user sees.
+LAST_OWNER = "A domain keeps at least one owner: make someone else owner first."
+ONLY_MANAGERS = "Only the domain's administrators and owners manage its collaborators."
+OWNER_BY_OWNER = "Only an owner can change or remove an owner."
+ABOVE_OWN = "You cannot give a role above your own."
+
+
+def role_change_refusal(
+    actor, actor_role: Role | None, current: Role, new: Role | None, owners: int
+) -> str | None:
+    """Why `actor` may not move a collaborator from `current` to `new` (None: remove), or None.
+
+    `owners` is how many owners the domain has now. Leaving (the actor is the collaborator) is a
+    removal like any other, except that anyone may leave.
+    """
+    if new == current:
+        return None
+    if current == Role.OWNER and new != Role.OWNER and owners <= 1:
+        return LAST_OWNER  # an invariant: superusers are held to it too
+    if actor.is_superuser:
+        return None
+    if actor_role is None or actor_role < Role.ADMINISTRATOR:
+        return ONLY_MANAGERS
+    if current == Role.OWNER and actor_role < Role.OWNER:
+        return OWNER_BY_OWNER
+    if new is not None and new > actor_role:
+        return ABOVE_OWN
+    return None
+
+
+def grantable_roles(actor, actor_role: Role | None) -> list[Role]:
+    """Roles the actor may give to a newcomer (an invitation)."""
+    if actor.is_superuser:
+        return list(Role)
+    if actor_role is None or actor_role < Role.ADMINISTRATOR:
+        return []
+    return [role for role in Role if role <= actor_role]

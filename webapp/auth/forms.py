@@ -36,3 +36,27 @@ class ChangePasswordForm(BaseForm):
             EqualTo("new_password", "The two new passwords are not the same."),
         ],
     )
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+
+
+class SetPasswordForm(BaseForm):
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."
+            ),
+            Length(max=1024, message="Use at most 1024 characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "New password, again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("new_password", "The two passwords are not the same."),
+        ],
+    )

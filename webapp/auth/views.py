@@ -3,7 +3,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from webapp.auth.forms import ChangePasswordForm, LoginForm, LogoutForm
+from webapp.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    SetPasswordForm,
+)
 from webapp.forms import apply_errors
 from webapp.htmx import redirect_to, render
 from webapp.permissions import authenticated, public
@@ -78,3 +84,38 @@ def change_password():
         apply_errors(form, result.errors)
     status = 422 if request.method == "POST" else 200
     return render("auth/password.html", "auth/_password_form.html", status=status, form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        flash(accounts.forgot_password(form.email.data), "info")
+        return redirect_to(url_for("auth.login"))
+    status = 422 if request.method == "POST" else 200
+    return render("auth/forgot.html", status=status, form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token):
+    record = accounts.password_token(token)
+    if record is None:
+        return render("auth/bad_link.html", status=410, message=accounts.BAD_LINK)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        result = accounts.set_password_with_token(record, form.new_password.data)
+        if result.ok:
+            login_user(result.value)
+            flash(result.message, "success")
+            return redirect_to(url_for("domains.index"))
+        apply_errors(form, {"new_password": result.errors.get("password", "")})
+    status = 422 if request.method == "POST" else 200
+    return render(
+        "auth/reset.html",
+        status=status,
+        form=form,
+        user=record.user,
+        setup=record.purpose == "setup",
+    )

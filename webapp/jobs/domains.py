@@ -71,7 +71,7 @@ def sync_domain(domain_id: int) -> str:
         domain.last_error = f"dimail refused: {exc.detail or exc.status}"
         domain.sync_requested_at = None
         domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(DomainStatus.FAILED))
-        change_status(domain, DomainStatus.FAILED)
+        change_status(domain, DomainStatus.FAILED, reason=domain.last_error)
         return "failed"
 
 
@@ -118,14 +118,29 @@ def _check(client, domain: Domain) -> str:
         dimail_checks.Outcome.EXTERNAL: DomainStatus.ACTION_REQUIRED,
         dimail_checks.Outcome.INTERNAL: DomainStatus.FAILED,
     }[outcome]
-    _finish(domain, now, new_status)
+    _finish(domain, now, new_status, reason=check_summary(outcome, checks))
     return new_status.value
 
 
-def _finish(domain: Domain, checked_at, new_status: DomainStatus | None = None) -> None:
+def check_summary(outcome: dimail_checks.Outcome, checks: list[dict]) -> str:
+    """The check's outcome in a few words, for the audit log: "2 DNS checks failing: mx, spf"."""
+    if outcome == dimail_checks.Outcome.OK:
+        return "all checks pass"
+    internal = outcome == dimail_checks.Outcome.INTERNAL
+    failing = [c["name"] for c in checks if not c["ok"] and c["internal"] == internal]
+    if not failing:
+        return "dimail reports a problem on the platform's side"
+    what = "platform" if internal else "DNS"
+    plural = "s" if len(failing) != 1 else ""
+    return f"{len(failing)} {what} check{plural} failing: {', '.join(failing)}"
+
+
+def _finish(
+    domain: Domain, checked_at, new_status: DomainStatus | None = None, reason: str = ""
+) -> None:
     status = new_status or DomainStatus(domain.status)
     domain.last_check_at = checked_at
     domain.last_error = None
     domain.sync_requested_at = None
     domain.next_check_at = checked_at + timedelta(seconds=next_check_delay(status))
-    change_status(domain, status)
+    change_status(domain, status, reason=reason)

@@ -7,6 +7,7 @@ from webapp.dimail import checks as dimail_checks
 from webapp.extensions import db
 from webapp.jobs.context import job
 from webapp.models import Domain, DomainStatus
+from webapp.models.base import utcnow
 
 SUBJECTS = {
     DomainStatus.ENABLED: "Your mail domain {name} is ready",
@@ -42,3 +43,56 @@ def _url_context():
     from flask import current_app
 
     return current_app.test_request_context(base_url=current_app.config["BASE_URL"])
+
+
+@job
+def send_invitation(invitation_id: int, sealed_token: str) -> str:
+    from webapp import secrets_box
+    from webapp.models import Invitation
+
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.accepted_at or invitation.cancelled_at:
+        return "no longer pending"
+    token = secrets_box.unseal(sealed_token)
+    if token is None:
+        return "link too old: re-send the invitation"
+    with _url_context():
+        link = url_for("invitations.accept", token=token, _external=True)
+    inviter = invitation.invited_by.display_name if invitation.invited_by else "Someone"
+    message = mail.build(
+        invitation.email,
+        f"{inviter} invites you to manage the mail domain {invitation.domain.unicode_name}",
+        "invitation",
+        invitation=invitation,
+        inviter=inviter,
+        link=link,
+    )
+    try:
+        mail.send(message)
+    except Exception as exc:
+        invitation.email_error = f"The email could not be sent ({exc}); it is tried again."
+        db.session.commit()
+        raise
+    invitation.sent_at = utcnow()
+    invitation.email_error = None
+    db.session.commit()
+    return "sent"
+
+
+@job
+def send_password_link(token_id: int, sealed_token: str) -> str:
+    from webapp import secrets_box
+    from webapp.models import PasswordToken
+
+    record = db.session.get(PasswordToken, token_id)
+    if record is None or record.used_at:
+        return "no longer needed"
+    token = secrets_box.unseal(sealed_token)
+    if token is None:
+        return "link too old"
+    with _url_context():
+        link = url_for("auth.reset_password", token=token, _external=True)
+    template = "account_setup" if record.purpose == "setup" else "password_reset"
+    subject = "Your account on Mail domains" if record.purpose == "setup" else "Reset your password"
+    mail.send(mail.build(record.user.email, subject, template, user=record.user, link=link))
+    return "sent"

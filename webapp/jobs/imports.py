@@ -6,10 +6,19 @@ technical `oxadmin` are left out. Running it again imports nothing new.
 
 from dataclasses import dataclass
 
+from webapp import audit
 from webapp.dimail.client import DimailNotSupported
 from webapp.extensions import db
 from webapp.jobs.context import dimail_client, job
-from webapp.models import Alias, AliasStatus, Domain, DomainStatus, Mailbox, MailboxStatus
+from webapp.models import (
+    Alias,
+    AliasStatus,
+    Domain,
+    DomainStatus,
+    Mailbox,
+    MailboxStatus,
+    User,
+)
 from webapp.models.base import utcnow
 from webapp.models.mailbox import name_key
 
@@ -46,7 +55,9 @@ def _mailbox_entries(client, domain: Domain):
         yield item.get("email", ""), ox.get("given_name"), ox.get("sur_name"), active
 
 
-def import_domain(domain: Domain) -> ImportReport:
+def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
+    """Import what dimail has and we lack; an import that brought something is logged, naming
+    `actor` (None: the platform)."""
     client = dimail_client()
     report = ImportReport()
     now = utcnow()
@@ -99,16 +110,26 @@ def import_domain(domain: Domain) -> ImportReport:
         pairs.add(pair)
         report.aliases += 1
     domain.import_summary = f"{report} on {now:%Y-%m-%d %H:%M} UTC."
+    if report.mailboxes or report.aliases or report.skipped:
+        audit.record(
+            domain,
+            "mailbox.imported",
+            f"{report}.",
+            target=domain.unicode_name,
+            actor=actor,
+        )
     db.session.commit()
     return report
 
 
 @job
-def import_from_dimail(domain_id: int) -> str:
+def import_from_dimail(domain_id: int, asked_by: int | None = None) -> str:
+    """`asked_by`: the user who pressed the button (None: the nightly run)."""
     domain = db.session.get(Domain, domain_id)
     if domain is None or domain.status != DomainStatus.ENABLED:
         return "not enabled: nothing to import"
-    return str(import_domain(domain))
+    actor = db.session.get(User, asked_by) if asked_by is not None else None
+    return str(import_domain(domain, actor))
 
 
 @job

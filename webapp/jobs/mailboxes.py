@@ -11,7 +11,7 @@ import uuid
 
 from flask import current_app
 
-from webapp import mail, secrets_box
+from webapp import audit, mail, secrets_box
 from webapp.dimail.client import (
     DimailAuthError,
     DimailNotSupported,
@@ -21,7 +21,7 @@ from webapp.dimail.client import (
 from webapp.extensions import db
 from webapp.jobs.context import dimail_client, job
 from webapp.jobs.queue import enqueue_once
-from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
+from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus, User
 from webapp.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,20 @@ def request_sync(mailbox: Mailbox) -> bool:
     return enqueue_once(sync_mailbox, mailbox.id, job_id=sync_job_id(mailbox.id))
 
 
-def enqueue_action(func, mailbox: Mailbox) -> bool:
+def enqueue_action(func, mailbox: Mailbox, asked_by: int | None = None) -> bool:
     # One-shot actions (reset, login link): a unique id each time, a click is a request.
-    return enqueue_once(func, mailbox.id, job_id=f"{func.__name__}-{mailbox.id}-{uuid.uuid4().hex}")
+    # `asked_by` (a user id) is who the audit log names once the email has left.
+    return enqueue_once(
+        func, mailbox.id, asked_by, job_id=f"{func.__name__}-{mailbox.id}-{uuid.uuid4().hex}"
+    )
+
+
+def _target(mailbox: Mailbox) -> str:
+    return f"{mailbox.local_part}@{mailbox.domain.unicode_name}"
+
+
+def _user(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if user_id is not None else None
 
 
 @job
@@ -88,9 +99,16 @@ def sync_mailbox(mailbox_id: int) -> str:
         raise
     except DimailRejected as exc:
         mailbox.last_error = f"dimail refused: {exc.detail or exc.status}"
+        what = "the creation of" if mailbox.dimail_created_at is None else "a change to"
         if mailbox.dimail_created_at is None:
             mailbox.status = MailboxStatus.FAILED
         mailbox.sync_requested_at = None
+        audit.record(
+            domain,
+            "mailbox.failed",
+            f"dimail refused {what} {_target(mailbox)}: {exc.detail or exc.status}",
+            target=_target(mailbox),
+        )
         db.session.commit()
         return "failed"
     mailbox.status = MailboxStatus.ENABLED if mailbox.enabled_wanted else MailboxStatus.DISABLED
@@ -164,8 +182,12 @@ def _webmail_login_link(client, domain: Domain, mailbox: Mailbox) -> str | None:
     return f"{current_app.config['WEBMAIL_URL'].rstrip('/')}/code/{code['code']}"
 
 
-def _send(mailbox: Mailbox, subject: str, template: str, **context) -> None:
-    """Send to the secondary email; an SMTP failure is shown on the mailbox and retried."""
+def _send(mailbox: Mailbox, subject: str, template: str, audit_entry=None, **context) -> None:
+    """Send to the secondary email; an SMTP failure is shown on the mailbox and retried.
+
+    `audit_entry`, (kind, message, actor), is recorded once the email has left, in the same
+    transaction as the notice: the message must say what was sent, never the secret itself.
+    """
     message = mail.build(
         mailbox.secondary_email,
         subject,
@@ -187,6 +209,9 @@ def _send(mailbox: Mailbox, subject: str, template: str, **context) -> None:
         raise
     mailbox.email_error = None
     mailbox.notice = f"“{subject}” was sent to {mailbox.secondary_email}."
+    if audit_entry is not None:
+        kind, text, actor = audit_entry
+        audit.record(mailbox.domain, kind, text, target=_target(mailbox), actor=actor)
     db.session.commit()
 
 
@@ -223,7 +248,7 @@ def send_confirmation(mailbox_id: int, sealed_password: str | None) -> str:
 
 
 @job
-def reset_password(mailbox_id: int) -> str:
+def reset_password(mailbox_id: int, asked_by: int | None = None) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
         return "gone"
@@ -237,23 +262,31 @@ def reset_password(mailbox_id: int) -> str:
         send_new_password,
         mailbox.id,
         secrets_box.seal(result["password"]),
+        asked_by,
         job_id=f"mailbox-password-{mailbox.id}-{uuid.uuid4().hex}",
     )
     return "reset"
 
 
 @job
-def send_new_password(mailbox_id: int, sealed_password: str) -> str:
+def send_new_password(mailbox_id: int, sealed_password: str, asked_by: int | None = None) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
         return "gone"
     password = secrets_box.unseal(sealed_password)
-    _send(mailbox, f"New password for {mailbox.address}", "mailbox_password", password=password)
+    entry = (
+        "mailbox.password_reset",
+        f"A new password for {_target(mailbox)} was sent to {mailbox.secondary_email}.",
+        _user(asked_by),
+    )
+    _send(
+        mailbox, f"New password for {mailbox.address}", "mailbox_password", entry, password=password
+    )
     return "sent"
 
 
 @job
-def send_login_link(mailbox_id: int) -> str:
+def send_login_link(mailbox_id: int, asked_by: int | None = None) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
         return "gone"
@@ -262,5 +295,10 @@ def send_login_link(mailbox_id: int) -> str:
         mailbox.notice = NOT_SUPPORTED.format(what="login links")
         db.session.commit()
         return "not supported"
-    _send(mailbox, f"Log in to {mailbox.address}", "mailbox_login_link", login_link=link)
+    entry = (
+        "mailbox.login_link",
+        f"A login link for {_target(mailbox)} was sent to {mailbox.secondary_email}.",
+        _user(asked_by),
+    )
+    _send(mailbox, f"Log in to {mailbox.address}", "mailbox_login_link", entry, login_link=link)
     return "sent"

@@ -2,7 +2,9 @@
 
 from webapp.models.access import DomainAccess
 from webapp.models.alias import DEVNULL, Alias, AliasStatus
+from webapp.models.audit import AuditEntry
 from webapp.models.domain import Domain, DomainStatus
+from webapp.models.invitation import Invitation, PasswordToken
 from webapp.models.login_throttle import LoginThrottle
 from webapp.models.mailbox import Mailbox, MailboxStatus
 from webapp.models.user import User
@@ -11,11 +13,14 @@ __all__ = [
     "DEVNULL",
     "Alias",
     "AliasStatus",
+    "AuditEntry",
     "Domain",
     "DomainAccess",
     "DomainStatus",
+    "Invitation",
     "LoginThrottle",
     "Mailbox",
     "MailboxStatus",
+    "PasswordToken",
     "User",
 ]

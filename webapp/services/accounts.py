@@ -1,14 +1,16 @@
 """Accounts: creating users, logging in with a throttle, changing passwords."""
 
 import math
+import secrets
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import LoginThrottle, User
+from webapp.models import LoginThrottle, PasswordToken, User
 from webapp.models.base import utcnow
+from webapp.models.invitation import hash_token, new_token
 from webapp.models.user import normalise_email
 from webapp.services.results import Result
 
@@ -109,3 +111,102 @@ def change_password(user: User, current: str, new: str) -> Result:
     user.set_password(new)
     db.session.commit()
     return Result.success(user, "Your password was changed. Your other sessions were logged out.")
+
+
+FORGOT_ANSWER = (
+    "If an account uses this address, a link to choose a new password is on its way. It works "
+    "once, for {hours} hours."
+)
+
+
+def _password_link(user: User, purpose: str, lifetime) -> bool:
+    """Store a hashed single-use token and queue the email with the link."""
+    from webapp import secrets_box
+    from webapp.jobs.emails import send_password_link
+    from webapp.jobs.queue import enqueue_once
+
+    token, token_hash = new_token()
+    record = PasswordToken(
+        user_id=user.id, token_hash=token_hash, purpose=purpose, expires_at=utcnow() + lifetime
+    )
+    db.session.add(record)
+    db.session.commit()
+    return enqueue_once(
+        send_password_link, record.id, secrets_box.seal(token), job_id=f"password-link-{record.id}"
+    )
+
+
+def forgot_password(email: str) -> str:
+    """Send a reset link when the account exists; the answer is the same either way."""
+    hours = current_app.config["PASSWORD_LINK_HOURS"]
+    user = find_user_by_email(email)
+    if user is not None and user.is_active:
+        _password_link(user, "reset", timedelta(hours=hours))
+    return FORGOT_ANSWER.format(hours=hours)
+
+
+BAD_LINK = "This link is not valid any more (used, expired or mistyped). Ask for a new one."
+
+
+def password_token(token: str) -> PasswordToken | None:
+    record = db.session.scalar(
+        db.select(PasswordToken).where(PasswordToken.token_hash == hash_token(token))
+    )
+    if record is None or record.used_at or record.expires_at <= utcnow():
+        return None
+    if not record.user.is_active:
+        return None
+    return record
+
+
+def set_password_with_token(
+    record: PasswordToken, password: str, name: str | None = None
+) -> Result:
+    if problem := password_problem(password):
+        return Result.failure(password=problem)
+    user = record.user
+    if name is not None:
+        user.name = " ".join(name.split())[:200]
+    user.set_password(password)
+    record.used_at = utcnow()
+    # Every other link of this account stops working too.
+    db.session.execute(
+        db.update(PasswordToken)
+        .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+        .values(used_at=record.used_at)
+    )
+    db.session.commit()
+    return Result.success(user, "Your password is set. You are logged in.")
+
+
+def create_account_by_email(email: str, name: str = "") -> Result:
+    """A superuser creates an account; the person chooses their password from an emailed link."""
+    from webapp.validators import InvalidValue, normalise_email_address
+
+    try:
+        email = normalise_email_address(email)
+    except InvalidValue as exc:
+        return Result.failure(email=str(exc))
+    if find_user_by_email(email) is not None:
+        return Result.failure(email="An account with this email already exists.")
+    user = User(email=email, name=" ".join((name or "").split())[:200])
+    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the link sets the real one
+    db.session.add(user)
+    db.session.commit()
+    queued = _password_link(user, "setup", timedelta(days=current_app.config["INVITATION_DAYS"]))
+    if not queued:
+        return Result.success(
+            user, f"{email} is created; the email could not be queued yet.", "warning"
+        )
+    return Result.success(user, f"{email} is created and receives a link to choose a password.")
+
+
+def set_active(user: User, active: bool, actor: User) -> Result:
+    if user.id == actor.id and not active:
+        return Result.failure("You cannot deactivate your own account.")
+    user.active = active
+    if not active:
+        user.session_nonce = secrets.token_hex(8)  # its sessions stop at their next request
+    db.session.commit()
+    state = "reactivated" if active else "deactivated: its sessions have stopped"
+    return Result.success(user, f"{user.email} is {state}.")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
+from webapp import audit
 from webapp.extensions import db
 from webapp.jobs import aliases as jobs
 from webapp.models import DEVNULL, Alias, AliasStatus, Domain, DomainStatus
@@ -44,12 +45,18 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
         return Result.failure(destination=duplicate)
     alias = Alias(domain_id=domain.id, local_part=local_part, destination=destination)
     db.session.add(alias)
+    label = f"{local_part}@{domain.unicode_name} → {destination}"
+    audit.record(
+        domain,
+        "alias.added",
+        f"{local_part}@{domain.unicode_name} now also sends to {destination}.",
+        target=label,
+    )
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return Result.failure(destination=duplicate)
-    label = f"{local_part}@{domain.unicode_name} → {destination}"
     if domain.status != DomainStatus.ENABLED:
         return Result.success(alias, f"{label} is recorded; it is sent when the domain is ready.")
     if not jobs.request_sync(alias):
@@ -80,6 +87,13 @@ def remove(domain: Domain, local_part: str, destination: str | None) -> Result:
         return Result.failure("There is no such alias (it may have been removed already).")
     to_sync = []
     for alias in rows:
+        address = f"{alias.local_part}@{domain.unicode_name}"
+        audit.record(
+            domain,
+            "alias.removed",
+            f"{address} no longer sends to {alias.destination}.",
+            target=f"{address} → {alias.destination}",
+        )
         if alias.dimail_created_at is None:
             db.session.delete(alias)  # dimail never had it
         else:

@@ -11,6 +11,7 @@ import uuid
 from blinker import Namespace
 from flask import current_app
 
+from webapp import audit
 from webapp.extensions import db
 from webapp.jobs.queue import enqueue_once
 from webapp.models import Domain, DomainStatus
@@ -24,8 +25,14 @@ domain_enabled = signals.signal("domain-enabled")
 NOTIFIED = {DomainStatus.ENABLED, DomainStatus.ACTION_REQUIRED, DomainStatus.FAILED}
 
 
-def change_status(domain: Domain, new_status: DomainStatus, *, commit: bool = True) -> bool:
-    """Set the status; returns whether it changed. Side effects run after the commit."""
+def change_status(
+    domain: Domain, new_status: DomainStatus, *, commit: bool = True, reason: str = ""
+) -> bool:
+    """Set the status; returns whether it changed. Side effects run after the commit.
+
+    `reason` says why, for the audit log: the check's outcome, dimail's refusal, "set by hand".
+    The log entry is committed with the change.
+    """
     new_status = DomainStatus(new_status)
     old_status = domain.status
     if old_status == new_status:
@@ -34,6 +41,13 @@ def change_status(domain: Domain, new_status: DomainStatus, *, commit: bool = Tr
         return False
     domain.status = new_status
     domain.status_changed_at = utcnow()
+    message = f"{DomainStatus(old_status).label} → {new_status.label}"
+    audit.record(
+        domain,
+        "domain.status",
+        f"{message}: {reason}" if reason else f"{message}.",
+        target=domain.unicode_name,
+    )
     db.session.commit()
     log.info("domain %s: %s -> %s", domain.name, old_status, new_status)
     _after_change(domain, DomainStatus(old_status), new_status)

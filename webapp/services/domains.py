@@ -4,9 +4,12 @@ import contextlib
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
+from webapp import audit
 from webapp.extensions import db
 from webapp.jobs.domains import request_sync
 from webapp.jobs.queue import enqueue_once
@@ -45,6 +48,14 @@ def create_domain(name: str, support_email: str, actor: User) -> Result:
     db.session.add(domain)
     db.session.add(DomainAccess(domain=domain, user_id=actor.id, role=Role.OWNER))
     try:
+        db.session.flush()  # the domain's id, for its first log entry
+        audit.record(
+            domain,
+            "domain.created",
+            f"Domain {domain.unicode_name} created, with support email {email}.",
+            target=domain.unicode_name,
+            actor=actor,
+        )
         db.session.commit()
     except IntegrityError:
         # Another request registered the same name between our check and our insert.
@@ -69,16 +80,24 @@ def request_check(domain: Domain) -> Result:
     return Result.success(domain, "A new check has started.")
 
 
-def request_import(domain: Domain) -> Result:
+def request_import(domain: Domain, actor: User | None = None) -> Result:
+    """Queue an import; `actor` (default: the logged-in user) is named in the audit log."""
     from webapp.jobs.imports import import_from_dimail
 
     if domain.status != DomainStatus.ENABLED:
         return Result.failure("Only an enabled domain can be imported from the mail platform.")
-    if not enqueue_once(import_from_dimail, domain.id, job_id=f"import-{domain.id}"):
+    asked_by = getattr(actor or _logged_in_user(), "id", None)
+    if not enqueue_once(import_from_dimail, domain.id, asked_by, job_id=f"import-{domain.id}"):
         return Result.failure("The background queue cannot be reached; try again in a moment.")
     return Result.success(
         domain, "The import has started; what the mail platform has appears in a moment."
     )
+
+
+def _logged_in_user() -> User | None:
+    if has_request_context() and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
 
 
 def set_status(domain: Domain, status: str, actor: User) -> Result:
@@ -90,7 +109,7 @@ def set_status(domain: Domain, status: str, actor: User) -> Result:
         return Result.success(domain, f"The domain is already {new_status.label.lower()}.")
     # Set by hand: the next periodic check comes after the usual delay for the new status.
     domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(new_status))
-    change_status(domain, new_status)
+    change_status(domain, new_status, reason="set by hand")
     return Result.success(domain, f"The domain is now {new_status.label.lower()}.")
 
 

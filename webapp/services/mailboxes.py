@@ -6,9 +6,12 @@ dimail match. Nothing here talks to dimail.
 
 from dataclasses import replace
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
+from webapp import audit
 from webapp.extensions import db
 from webapp.jobs import mailboxes as jobs
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
@@ -116,12 +119,19 @@ def create(domain: Domain, data: dict) -> Result:
         status=MailboxStatus.PENDING,
     )
     db.session.add(mailbox)
+    address = f"{local_part}@{domain.unicode_name}"
+    audit.record(
+        domain,
+        "mailbox.created",
+        f"Mailbox {address} created for {first} {last}"
+        + (f", secondary email {secondary}." if secondary else "."),
+        target=address,
+    )
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # created in parallel between our checks and our insert
         return Result.failure(local_part=f"{local_part}@{domain.unicode_name} already exists.")
-    address = f"{local_part}@{domain.unicode_name}"
     if domain.status != DomainStatus.ENABLED:
         return Result.success(
             mailbox,
@@ -147,6 +157,19 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
     if errors:
         return Result.failure(**errors)
     names_changed = (first, last) != (mailbox.first_name, mailbox.last_name)
+    changes = [
+        f"{what}: {old or '(none)'} → {new or '(none)'}"
+        for what, old, new in (
+            ("first name", mailbox.first_name, first),
+            ("last name", mailbox.last_name, last),
+            ("secondary email", mailbox.secondary_email, secondary),
+        )
+        if old != new
+    ]
+    if changes:
+        audit.record(
+            domain, "mailbox.edited", "; ".join(changes) + ".", target=_target(mailbox)
+        )
     mailbox.first_name, mailbox.last_name = first, last
     mailbox.name_key = name_key(first, last)
     mailbox.secondary_email = secondary
@@ -165,11 +188,18 @@ def set_enabled(mailbox: Mailbox, enabled: bool) -> Result:
             mailbox, f"The mailbox is already {'enabled' if enabled else 'disabled'}."
         )
     mailbox.enabled_wanted = enabled
+    verb = "enabled" if enabled else "disabled"
+    audit.record(
+        mailbox.domain,
+        f"mailbox.{verb}",
+        f"Mailbox {_target(mailbox)} {verb}"
+        + ("." if mailbox.dimail_created_at else " (applies when it is created)."),
+        target=_target(mailbox),
+    )
     if mailbox.dimail_created_at is None:
         db.session.commit()
         return Result.success(mailbox, "Saved; it applies when the mailbox is created.")
     mailbox.status = MailboxStatus.ENABLED if enabled else MailboxStatus.DISABLED
-    verb = "enabled" if enabled else "disabled"
     return _sync(mailbox, f"{mailbox.address} is being {verb} on the mail platform.")
 
 
@@ -183,6 +213,17 @@ def retry(mailbox: Mailbox) -> Result:
         db.session.commit()
         return Result.success(mailbox, "It will be sent when the domain is ready.")
     return _sync(mailbox, "Trying again.")
+
+
+def _target(mailbox: Mailbox) -> str:
+    return f"{mailbox.local_part}@{mailbox.domain.unicode_name}"
+
+
+def _requester_id() -> int | None:
+    """Who asks for a one-shot action, so that the job's log entry names them."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
 
 
 def _sync(mailbox: Mailbox, message: str) -> Result:
@@ -206,7 +247,7 @@ def _ready_for_action(mailbox: Mailbox) -> str | None:
 def reset_password(mailbox: Mailbox) -> Result:
     if problem := _ready_for_action(mailbox):
         return Result.failure(problem)
-    if not jobs.enqueue_action(jobs.reset_password, mailbox):
+    if not jobs.enqueue_action(jobs.reset_password, mailbox, _requester_id()):
         return Result.failure("The background queue cannot be reached; try again in a moment.")
     return Result.success(
         mailbox, f"A new password is being generated and sent to {mailbox.secondary_email}."
@@ -216,7 +257,7 @@ def reset_password(mailbox: Mailbox) -> Result:
 def send_login_link(mailbox: Mailbox) -> Result:
     if problem := _ready_for_action(mailbox):
         return Result.failure(problem)
-    if not jobs.enqueue_action(jobs.send_login_link, mailbox):
+    if not jobs.enqueue_action(jobs.send_login_link, mailbox, _requester_id()):
         return Result.failure("The background queue cannot be reached; try again in a moment.")
     return Result.success(mailbox, f"A login link is being sent to {mailbox.secondary_email}.")
 

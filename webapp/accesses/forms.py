@@ -1,0 +1,22 @@
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+
+from webapp.forms import BaseForm
+from webapp.permissions import Role
+
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+
+
+class RoleForm(BaseForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+
+
+class InviteForm(BaseForm):
+    email = EmailField("Email", validators=[Length(max=1000)])
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False, default="viewer")
+
+
+class AcceptForm(BaseForm):
+    name = StringField("Your name", validators=[Length(max=1000)])
+    password = PasswordField("Choose a password", validators=[Length(max=2000)])

@@ -1,0 +1,148 @@
+"""Collaborators and invitations of a domain, and accepting an invitation."""
+
+from flask import Blueprint, flash, g, redirect, request, url_for
+from flask_login import current_user, login_user
+
+from webapp.accesses.forms import AcceptForm, InviteForm, RoleForm
+from webapp.forms import apply_errors
+from webapp.htmx import is_htmx, redirect_to, render
+from webapp.permissions import Role, grantable_roles, is_self, public, require_role
+from webapp.services import accesses as service
+from webapp.services import invitations
+
+bp = Blueprint("accesses", __name__)
+
+
+def _page(domain, status=200, partial=None, invite_form=None):
+    return render(
+        "accesses/index.html",
+        partial,
+        status=status,
+        domain=domain,
+        abilities=g.abilities,
+        members=service.members(domain, current_user, g.role),
+        invitations=invitations.pending(domain),
+        invite_form=invite_form or InviteForm(formdata=None),
+        grantable=grantable_roles(current_user, g.role),
+    )
+
+
+def _after_change(domain, result):
+    flash(
+        result.message or " ".join(result.errors.values()),
+        result.category if result.ok else "error",
+    )
+    if is_htmx():
+        return _page(domain, status=200 if result.ok else 422, partial="accesses/_members.html")
+    if not result.ok:
+        return _page(domain, status=422)
+    if (
+        not any(m.user.id == current_user.id for m in service.members(domain, current_user, g.role))
+        and not current_user.is_superuser
+    ):
+        return redirect_to(url_for("domains.index"))  # the user just left the domain
+    return redirect_to(url_for("accesses.index", domain=domain.name))
+
+
+@bp.get("/domains/<domain>/accesses/")
+@require_role(Role.VIEWER)
+def index(domain):
+    return _page(domain)
+
+
+@bp.post("/domains/<domain>/accesses/<int:user_id>/role")
+@require_role(Role.ADMINISTRATOR)
+def change_role(domain, user_id):
+    form = RoleForm()
+    form.validate_on_submit()
+    result = service.change_role(domain, user_id, form.role.data or "", current_user, g.role)
+    return _after_change(domain, result)
+
+
+@bp.post("/domains/<domain>/accesses/<int:user_id>/remove")
+@require_role(Role.ADMINISTRATOR, or_if=is_self)
+def remove(domain, user_id):
+    result = service.remove(domain, user_id, current_user, g.role)
+    return _after_change(domain, result)
+
+
+@bp.get("/domains/<domain>/invitations/")
+@require_role(Role.VIEWER)
+def invitations_index(domain):
+    return _page(domain)
+
+
+@bp.post("/domains/<domain>/invitations/")
+@require_role(Role.ADMINISTRATOR)
+def invite(domain):
+    form = InviteForm()
+    if form.validate_on_submit():
+        result = invitations.invite(domain, form.email.data, form.role.data, current_user, g.role)
+        if result.ok:
+            flash(result.message, result.category)
+            if is_htmx():
+                return _page(domain, partial="accesses/_members.html")
+            return redirect_to(url_for("accesses.index", domain=domain.name))
+        apply_errors(form, result.errors)
+    return _page(domain, status=422, partial="accesses/_invite_form.html", invite_form=form)
+
+
+def _invitation_action(domain, invitation_id, run):
+    invitation = invitations.find_for_domain(domain, invitation_id)
+    if invitation is None:
+        flash("This invitation does not exist (any more).", "error")
+        return redirect_to(url_for("accesses.index", domain=domain.name))
+    return _after_change(domain, run(invitation))
+
+
+@bp.post("/domains/<domain>/invitations/<int:invitation_id>/resend")
+@require_role(Role.ADMINISTRATOR)
+def resend(domain, invitation_id):
+    return _invitation_action(domain, invitation_id, invitations.resend)
+
+
+@bp.post("/domains/<domain>/invitations/<int:invitation_id>/cancel")
+@require_role(Role.ADMINISTRATOR)
+def cancel(domain, invitation_id):
+    return _invitation_action(domain, invitation_id, invitations.cancel)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"], endpoint="accept")
+@public
+def accept(token):
+    invitation, state = invitations.by_token(token)
+    if state != "pending":
+        return render("invitations/unusable.html", status=410 if invitation else 404,
+                      message=invitations.UNUSABLE[state])  # fmt: skip
+    if current_user.is_authenticated:
+        if current_user.email != invitation.email:
+            return render(
+                "invitations/unusable.html", status=403,
+                message=f"This invitation is for {invitation.email}, and you are logged in as "
+                f"{current_user.email}. Log out, then follow the link again.",
+            )  # fmt: skip
+        if request.method == "POST":
+            invitations.accept(invitation, current_user)
+            flash(f"You now have access to {invitation.domain.unicode_name}.", "success")
+            return redirect_to(url_for("domains.show", domain=invitation.domain.name))
+        return render(
+            "invitations/accept.html", invitation=invitation, form=AcceptForm(formdata=None)
+        )
+    from webapp.services.accounts import find_user_by_email
+
+    if find_user_by_email(invitation.email) is not None:
+        flash("You already have an account: log in to accept the invitation.", "info")
+        return redirect(url_for("auth.login", next=request.path), 303)
+    form = AcceptForm()
+    if form.validate_on_submit():
+        result = invitations.accept_with_new_account(invitation, form.name.data, form.password.data)
+        if result.ok:
+            login_user(result.value)
+            flash(result.message, "success")
+            return redirect_to(url_for("domains.show", domain=invitation.domain.name))
+        apply_errors(form, result.errors)
+        if result.message:
+            form.form_errors.append(result.message)
+        form.password.data = ""
+    status = 422 if request.method == "POST" else 200
+    return render("invitations/accept.html", status=status, invitation=invitation, form=form)

@@ -1,0 +1,32 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.models.base import utcnow
+
+
+class AuditEntry(db.Model):
+    """One change, as the domain's administrators read it: who did what, when, to what.
+
+    Written by the services and jobs in the same transaction as the change itself, so the log
+    cannot say something happened that did not, nor miss something that did. Never holds a
+    password or a token.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        sa.Index("ix_audit_entries_domain_created", "domain_id", "created_at"),
+        sa.Index("ix_audit_entries_domain_kind", "domain_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain_id: Mapped[int | None] = mapped_column(sa.ForeignKey("domains.id", ondelete="CASCADE"))
+    # None when the platform did it (a job, the cron); the label survives the account.
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(sa.String(254))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    target: Mapped[str] = mapped_column(sa.String(300), default="")
+    message: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,129 @@
+"""Collaborators of a domain: listing them with what the current user may do, changing roles."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+
+from webapp import audit
+from webapp.extensions import db
+from webapp.models import Domain, DomainAccess, User
+from webapp.permissions import Role, role_change_refusal
+from webapp.services.results import Result
+
+
+@dataclass(frozen=True)
+class Member:
+    user: User
+    role: Role
+    settable: tuple[Role, ...]  # roles the current user may switch this member to
+    removable: bool
+    is_me: bool
+
+
+def _owners(domain: Domain) -> int:
+    return db.session.scalar(
+        db.select(func.count(DomainAccess.id)).where(
+            DomainAccess.domain_id == domain.id, DomainAccess.role == Role.OWNER
+        )
+    )
+
+
+def members(domain: Domain, actor, actor_role: Role | None) -> list[Member]:
+    rows = db.session.execute(
+        db.select(User, DomainAccess.role)
+        .join(DomainAccess, DomainAccess.user_id == User.id)
+        .where(DomainAccess.domain_id == domain.id)
+        .order_by(User.email)
+    ).all()
+    owners = sum(1 for _, role in rows if role == Role.OWNER)
+    result = []
+    for user, role in rows:
+        role = Role(role)
+        settable = tuple(
+            r for r in Role
+            if r != role and role_change_refusal(actor, actor_role, role, r, owners) is None
+        )  # fmt: skip
+        leaving = user.id == actor.id
+        removable = (
+            role_change_refusal(actor, actor_role, role, None, owners) is None
+            if not leaving
+            else not (role == Role.OWNER and owners <= 1)
+        )
+        result.append(Member(user, role, settable, removable, leaving))
+    return result
+
+
+def _access(domain: Domain, user_id: int) -> DomainAccess | None:
+    return db.session.scalar(
+        db.select(DomainAccess).where(
+            DomainAccess.domain_id == domain.id, DomainAccess.user_id == user_id
+        )
+    )
+
+
+def change_role(domain: Domain, user_id: int, new_role: str, actor, actor_role) -> Result:
+    access = _access(domain, user_id)
+    if access is None:
+        return Result.failure("This person is not a collaborator of the domain (any more).")
+    try:
+        new = Role(new_role)
+    except ValueError:
+        return Result.failure(role="Choose viewer, administrator or owner.")
+    current = Role(access.role)
+    refusal = role_change_refusal(actor, actor_role, current, new, _owners(domain))
+    if refusal:
+        return Result.failure(refusal)
+    if new == current:
+        return Result.success(access, f"{access.user.email} is already {new.value}.")
+    access.role = new
+    audit.record(
+        domain, "access.changed", f"Role of {access.user.email} changed from {current.value} "
+        f"to {new.value}.", target=access.user.email,
+    )  # fmt: skip
+    db.session.commit()
+    return Result.success(access, f"{access.user.email} is now {new.value}.")
+
+
+def remove(domain: Domain, user_id: int, actor, actor_role) -> Result:
+    access = _access(domain, user_id)
+    if access is None:
+        return Result.failure("This person is not a collaborator of the domain (any more).")
+    current = Role(access.role)
+    owners = _owners(domain)
+    leaving = access.user_id == actor.id
+    if leaving:
+        refusal = (
+            "You are the last owner: make someone else owner before leaving."
+            if (current == Role.OWNER and owners <= 1)
+            else None
+        )
+    else:
+        refusal = role_change_refusal(actor, actor_role, current, None, owners)
+    if refusal:
+        return Result.failure(refusal)
+    email = access.user.email
+    db.session.delete(access)
+    message = f"{email} left the domain." if leaving else f"{email} no longer has access."
+    audit.record(domain, "access.removed", message, target=email)
+    db.session.commit()
+    return Result.success(None, message)
+
+
+def grant(domain: Domain, user: User, role: Role, *, actor=None) -> DomainAccess:
+    """Give `user` the role (or the higher of it and what they have); the caller commits."""
+    access = _access(domain, user.id)
+    if access is None:
+        access = DomainAccess(domain_id=domain.id, user_id=user.id, role=Role(role))
+        db.session.add(access)
+        audit.record(
+            domain, "access.granted", f"{user.email} was given the {Role(role).value} role.",
+            target=user.email, actor=actor,
+        )  # fmt: skip
+    elif Role(role) > Role(access.role):
+        old = access.role
+        access.role = Role(role)
+        audit.record(
+            domain, "access.changed", f"Role of {user.email} changed from {old} to {role}.",
+            target=user.email, actor=actor,
+        )  # fmt: skip
+    return access

@@ -1,0 +1,200 @@
+"""Inviting people to a domain, and accepting an invitation from its emailed link.
+
+Tokens are random, kept only as a hash, single-use and expiring; the token itself travels only
+sealed (webapp.secrets_box) to the job that emails it.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from webapp import audit, secrets_box
+from webapp.extensions import db
+from webapp.jobs.queue import enqueue_once
+from webapp.models import Domain, DomainAccess, Invitation, User
+from webapp.models.base import utcnow
+from webapp.models.invitation import hash_token, new_token
+from webapp.models.user import normalise_email
+from webapp.permissions import Role, grantable_roles
+from webapp.services import accesses
+from webapp.services.accounts import find_user_by_email, password_problem
+from webapp.services.results import Result
+from webapp.validators import InvalidValue, clean_person_name, normalise_email_address
+
+QUEUE_DOWN = "The invitation is saved, but the email could not be queued: use “Re-send” shortly."
+
+
+def pending(domain: Domain) -> list[Invitation]:
+    return db.session.scalars(
+        db.select(Invitation)
+        .where(
+            Invitation.domain_id == domain.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+        )
+        .order_by(Invitation.created_at.desc())
+    ).all()
+
+
+def _lifetime() -> timedelta:
+    return timedelta(days=current_app.config["INVITATION_DAYS"])
+
+
+def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
+    errors = {}
+    try:
+        email = normalise_email_address(email)
+    except InvalidValue as exc:
+        errors["email"] = str(exc)
+    allowed = grantable_roles(actor, actor_role)
+    try:
+        role = Role(role)
+        if role not in allowed:
+            errors["role"] = "You cannot give a role above your own."
+    except ValueError:
+        errors["role"] = "Choose viewer, administrator or owner."
+    if errors:
+        return Result.failure(**errors)
+
+    user = find_user_by_email(email)
+    if user is not None:
+        existing = db.session.scalar(
+            db.select(DomainAccess.role).where(
+                DomainAccess.domain_id == domain.id, DomainAccess.user_id == user.id
+            )
+        )
+        if existing:
+            return Result.failure(email=f"{email} is already a collaborator ({existing}).")
+        accesses.grant(domain, user, role)
+        db.session.commit()
+        return Result.success(user, f"{email} already has an account: they now have access.")
+
+    token, token_hash = new_token()
+    invitation = Invitation(
+        domain_id=domain.id, email=email, role=role, token_hash=token_hash,
+        invited_by_id=actor.id, expires_at=utcnow() + _lifetime(),
+    )  # fmt: skip
+    db.session.add(invitation)
+    audit.record(domain, "invitation.sent", f"{email} was invited as {role.value}.", target=email)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return Result.failure(
+            email=f"An invitation to {email} is already pending: re-send it from the list."
+        )
+    return _send(invitation, token, f"An invitation was sent to {email}.")
+
+
+def _send(invitation: Invitation, token: str, message: str) -> Result:
+    from webapp.jobs.emails import send_invitation
+
+    queued = enqueue_once(
+        send_invitation,
+        invitation.id,
+        secrets_box.seal(token),
+        job_id=f"invitation-{invitation.id}-{token[:8]}",
+    )
+    if not queued:
+        return Result.success(invitation, QUEUE_DOWN, "warning")
+    return Result.success(invitation, message)
+
+
+def find_for_domain(domain: Domain, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(
+        db.select(Invitation).where(
+            Invitation.id == invitation_id, Invitation.domain_id == domain.id
+        )
+    )
+
+
+def resend(invitation: Invitation) -> Result:
+    """A new link (the old one stops working) and a renewed expiry, then the email again."""
+    if invitation.accepted_at or invitation.cancelled_at:
+        return Result.failure("This invitation was already used or cancelled.")
+    token, invitation.token_hash = new_token()
+    invitation.expires_at = utcnow() + _lifetime()
+    audit.record(
+        invitation.domain_id, "invitation.sent", f"The invitation to {invitation.email} was "
+        "sent again.", target=invitation.email,
+    )  # fmt: skip
+    db.session.commit()
+    return _send(invitation, token, f"The invitation to {invitation.email} was sent again.")
+
+
+def cancel(invitation: Invitation) -> Result:
+    if invitation.accepted_at or invitation.cancelled_at:
+        return Result.failure("This invitation was already used or cancelled.")
+    invitation.cancelled_at = utcnow()
+    audit.record(
+        invitation.domain_id, "invitation.cancelled",
+        f"The invitation to {invitation.email} was cancelled.", target=invitation.email,
+    )  # fmt: skip
+    db.session.commit()
+    return Result.success(invitation, f"The invitation to {invitation.email} is cancelled.")
+
+
+UNUSABLE = {
+    "unknown": "This invitation link is not valid. Check that you copied all of it, or ask for "
+    "a new invitation.",
+    "accepted": "This invitation was already used. Log in to reach the domain.",
+    "cancelled": "This invitation was cancelled. Ask the domain's administrators for a new one.",
+    "expired": "This invitation has expired. Ask the domain's administrators to send it again.",
+}
+
+
+def by_token(token: str) -> tuple[Invitation | None, str]:
+    """The invitation and its state, or (None, "unknown")."""
+    invitation = db.session.scalar(
+        db.select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    if invitation is None:
+        return None, "unknown"
+    return invitation, invitation.state
+
+
+def accept(invitation: Invitation, user: User) -> list[Domain]:
+    """Turn this invitation and every other pending one for the same email into accesses."""
+    now = utcnow()
+    others = db.session.scalars(
+        db.select(Invitation).where(
+            Invitation.email == invitation.email,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+            Invitation.expires_at > now,
+        )
+    ).all()
+    domains = []
+    for item in {invitation, *others}:
+        item.accepted_at = now
+        accesses.grant(item.domain, user, Role(item.role), actor=user)
+        audit.record(
+            item.domain_id, "invitation.accepted",
+            f"{user.email} accepted the invitation as {item.role}.", target=user.email, actor=user,
+        )  # fmt: skip
+        domains.append(item.domain)
+    db.session.commit()
+    return domains
+
+
+def accept_with_new_account(invitation: Invitation, name: str, password: str) -> Result:
+    errors = {}
+    try:
+        name = clean_person_name(name, "name")
+    except InvalidValue as exc:
+        errors["name"] = str(exc)
+    if problem := password_problem(password):
+        errors["password"] = problem
+    if errors:
+        return Result.failure(**errors)
+    if find_user_by_email(invitation.email) is not None:
+        return Result.failure("An account with this email exists now: log in to accept.")
+    user = User(email=normalise_email(invitation.email), name=name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    accept(invitation, user)
+    return Result.success(
+        user, f"Welcome! You now have access to {invitation.domain.unicode_name}."
+    )
