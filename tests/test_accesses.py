@@ -6,7 +6,7 @@ from webapp.extensions import db
 from webapp.models import AuditEntry, DomainAccess, DomainStatus
 from webapp.permissions import Role
 
-V, A, O = Role.VIEWER, Role.ADMINISTRATOR, Role.OWNER
+V, A, O = Role.VIEWER, Role.ADMINISTRATOR, Role.OWNER  # noqa: E741 - short, for the table
 OK, REFUSED, FORBIDDEN, HIDDEN = 303, 422, 403, 404
 
 # (actor, target's role, action) -> answer. Actions: "viewer", "administrator", "owner" set that

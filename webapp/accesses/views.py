@@ -13,7 +13,7 @@ from webapp.services import invitations
 bp = Blueprint("accesses", __name__)
 
 
-def _page(domain, status=200, partial=None, invite_form=None):
+def _page(domain, status=200, partial=None, invite_form=None, oob=False):
     return render(
         "accesses/index.html",
         partial,
@@ -24,6 +24,7 @@ def _page(domain, status=200, partial=None, invite_form=None):
         invitations=invitations.pending(domain),
         invite_form=invite_form or InviteForm(formdata=None),
         grantable=grantable_roles(current_user, g.role),
+        oob=oob,
     )
 
 
@@ -81,7 +82,8 @@ def invite(domain):
         if result.ok:
             flash(result.message, result.category)
             if is_htmx():
-                return _page(domain, partial="accesses/_members.html")
+                # A fresh form in place, and the lists updated out of band.
+                return _page(domain, partial="accesses/_invite_form.html", oob=True)
             return redirect_to(url_for("accesses.index", domain=domain.name))
         apply_errors(form, result.errors)
     return _page(domain, status=422, partial="accesses/_invite_form.html", invite_form=form)

@@ -1,5 +1,7 @@
 """Email jobs: rendered and sent in the worker; SMTP failures are retried by RQ."""
 
+import smtplib
+
 from flask import url_for
 
 from webapp import mail
@@ -57,7 +59,7 @@ def send_invitation(invitation_id: int, sealed_token: str) -> str:
     if token is None:
         return "link too old: re-send the invitation"
     with _url_context():
-        link = url_for("invitations.accept", token=token, _external=True)
+        link = url_for("accesses.accept", token=token, _external=True)
     inviter = invitation.invited_by.display_name if invitation.invited_by else "Someone"
     message = mail.build(
         invitation.email,
@@ -69,7 +71,7 @@ def send_invitation(invitation_id: int, sealed_token: str) -> str:
     )
     try:
         mail.send(message)
-    except Exception as exc:
+    except (OSError, smtplib.SMTPException) as exc:
         invitation.email_error = f"The email could not be sent ({exc}); it is tried again."
         db.session.commit()
         raise

@@ -167,9 +167,7 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
         if old != new
     ]
     if changes:
-        audit.record(
-            domain, "mailbox.edited", "; ".join(changes) + ".", target=_target(mailbox)
-        )
+        audit.record(domain, "mailbox.edited", "; ".join(changes) + ".", target=_target(mailbox))
     mailbox.first_name, mailbox.last_name = first, last
     mailbox.name_key = name_key(first, last)
     mailbox.secondary_email = secondary
