@@ -5,6 +5,7 @@ tables. The database is SQLite in a temporary folder, or the PostgreSQL database
 DATABASE_URL (CI runs both).
 """
 
+import contextlib
 import contextvars
 import os
 import re
@@ -131,9 +132,10 @@ class CSRFClient(FlaskClient):
         return self.post(url, data=data, headers=headers, **kwargs)
 
 
-@pytest.fixture
-def app(test_config, migrated):
-    app = create_app(dict(test_config))
+@contextlib.contextmanager
+def running_app(config: dict):
+    """An application on the migrated database, emptied again (and Redis too) afterwards."""
+    app = create_app(dict(config))
     app.test_client_class = CSRFClient
     with app.app_context():
         yield app
@@ -143,6 +145,12 @@ def app(test_config, migrated):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(test_config, migrated):
+    with running_app(test_config) as app:
+        yield app
 
 
 @pytest.fixture

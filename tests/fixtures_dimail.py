@@ -15,6 +15,7 @@ import threading
 from collections.abc import Mapping
 
 import pytest
+import requests
 from werkzeug.serving import make_server
 
 from webapp.dimail.simulator import DEFAULT_USERS, create_simulator, state_of
@@ -70,6 +71,16 @@ class RunningSimulator:
             counts = dict(self.sim.requests)
         return counts if template is None else counts.get(template, 0)
 
+    def add_domain(self, name: str) -> None:
+        """Create a domain in dimail as our domain job would, for tests that start later on."""
+        answer = requests.post(
+            f"{self.url}/domains/",
+            json={"name": name, "features": ["webmail", "mailbox", "alias"], "context_name": name},
+            auth=(self.user, self.password),
+            timeout=5,
+        )
+        answer.raise_for_status()
+
     def set_dns(self, name: str, ok: bool = True) -> None:
         """Say the owner of `name` has (or has not) published the expected DNS records."""
         with self.sim.lock:
@@ -105,3 +116,15 @@ def make_simulator():
 @pytest.fixture
 def simulator(make_simulator) -> RunningSimulator:
     return make_simulator()
+
+
+@pytest.fixture
+def dimail(app, simulator):
+    """The application talking to the simulator."""
+    app.config.update(
+        DIMAIL_URL=simulator.url,
+        DIMAIL_USER=simulator.user,
+        DIMAIL_PASSWORD=simulator.password,
+        WEBMAIL_URL="https://webmail.example.net",
+    )
+    return simulator

@@ -24,36 +24,16 @@ FORM = {
 
 
 @pytest.fixture
-def dimail(app, simulator):
-    app.config.update(
-        DIMAIL_URL=simulator.url,
-        DIMAIL_USER=simulator.user,
-        DIMAIL_PASSWORD=simulator.password,
-        WEBMAIL_URL="https://webmail.example.net",
-    )
-    return simulator
-
-
-@pytest.fixture
 def owner(make_user, login_as):
     user = make_user("owner@example.org")
     login_as(user)
     return user
 
 
-def in_dimail(simulator, name):
-    requests.post(
-        f"{simulator.url}/domains/",
-        json={"name": name, "features": ["webmail", "mailbox", "alias"], "context_name": name},
-        auth=(simulator.user, simulator.password),
-        timeout=5,
-    ).raise_for_status()
-
-
 @pytest.fixture
 def enabled(owner, make_domain, dimail):
     domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    in_dimail(dimail, "acme.fr")
+    dimail.add_domain("acme.fr")
     return domain
 
 

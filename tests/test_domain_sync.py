@@ -15,14 +15,6 @@ from webapp.services.domain_status import domain_enabled
 
 
 @pytest.fixture
-def dimail(app, simulator):
-    app.config.update(
-        DIMAIL_URL=simulator.url, DIMAIL_USER=simulator.user, DIMAIL_PASSWORD=simulator.password
-    )
-    return simulator
-
-
-@pytest.fixture
 def owner(make_user, login_as):
     user = make_user("owner@example.org")
     login_as(user)

@@ -20,27 +20,6 @@ FORM = {
 
 
 @pytest.fixture
-def dimail(app, simulator):
-    app.config.update(
-        DIMAIL_URL=simulator.url,
-        DIMAIL_USER=simulator.user,
-        DIMAIL_PASSWORD=simulator.password,
-        WEBMAIL_URL="https://webmail.example.net",
-    )
-    return simulator
-
-
-def in_dimail(simulator, name):
-    """The domain as it would be after our domain job: created in dimail."""
-    requests.post(
-        f"{simulator.url}/domains/",
-        json={"name": name, "features": ["webmail", "mailbox", "alias"], "context_name": name},
-        auth=(simulator.user, simulator.password),
-        timeout=5,
-    ).raise_for_status()
-
-
-@pytest.fixture
 def owner(make_user, login_as):
     user = make_user("owner@example.org")
     login_as(user)
@@ -50,7 +29,7 @@ def owner(make_user, login_as):
 @pytest.fixture
 def enabled(owner, make_domain, dimail):
     domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    in_dimail(dimail, "acme.fr")
+    dimail.add_domain("acme.fr")
     return domain
 
 
@@ -110,7 +89,7 @@ def test_on_a_pending_domain_it_waits_then_follows_the_domain(
     assert mailbox().status == MailboxStatus.PENDING
     assert dimail.state()["requests"] == {} or "mailbox:jane.doe@acme.fr" not in dimail.creations()
 
-    in_dimail(dimail, "acme.fr")
+    dimail.add_domain("acme.fr")
     client.post_form("/logout")
     staff = make_user("staff@example.org", superuser=True)
     client.post_form("/login", {"email": staff.email, "password": "correct-horse-battery"})
@@ -267,7 +246,7 @@ def test_an_older_dimail_says_what_it_cannot_do(
     domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
     domain.checks_supported = False
     db.session.commit()
-    in_dimail(old, "acme.fr")
+    old.add_domain("acme.fr")
     client.post_form("/domains/acme.fr/mailboxes/", FORM)
     run_jobs()
     assert mailbox().status == MailboxStatus.ENABLED

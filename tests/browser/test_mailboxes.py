@@ -3,12 +3,11 @@
 import re
 
 import pytest
-import requests
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from tests.browser.test_journeys import log_in
-from webapp import create_app
+from tests.conftest import running_app
 from webapp.dev import free_port
 from webapp.devmail import KeepMessages
 from webapp.models import DomainStatus
@@ -17,45 +16,16 @@ from webapp.models import DomainStatus
 @pytest.fixture
 def app(test_config, migrated, tmp_path):
     """The application with the development outbox on, reading what the catcher keeps."""
-    from tests.conftest import CSRFClient
-    from webapp.extensions import db
-    from webapp.jobs.queue import redis_connection
-
     outbox_dir = tmp_path / "outbox"
-    app = create_app({**test_config, "DEV_OUTBOX": True, "DEV_OUTBOX_DIR": str(outbox_dir)})
-    app.test_client_class = CSRFClient
     catcher = Controller(KeepMessages(outbox_dir), hostname="127.0.0.1", port=free_port())
     catcher.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=catcher.port)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        redis_connection().flushdb()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        db.engine.dispose()
-    catcher.stop()
-
-
-@pytest.fixture
-def dimail(app, simulator):
-    app.config.update(
-        DIMAIL_URL=simulator.url,
-        DIMAIL_USER=simulator.user,
-        DIMAIL_PASSWORD=simulator.password,
-        WEBMAIL_URL="https://webmail.example.net",
-    )
-    return simulator
-
-
-def in_dimail(simulator, name):
-    requests.post(
-        f"{simulator.url}/domains/",
-        json={"name": name, "features": ["webmail", "mailbox", "alias"], "context_name": name},
-        auth=(simulator.user, simulator.password),
-        timeout=5,
-    ).raise_for_status()
+    config = {**test_config, "DEV_OUTBOX": True, "DEV_OUTBOX_DIR": str(outbox_dir)}
+    try:
+        with running_app(config) as app:
+            app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=catcher.port)
+            yield app
+    finally:
+        catcher.stop()
 
 
 def create_mailbox(page, first, last, secondary):
@@ -70,7 +40,7 @@ def test_create_search_disable_and_the_confirmation_in_the_outbox(
 ):
     owner = make_user("owner@example.org")
     make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    in_dimail(dimail, "acme.fr")
+    dimail.add_domain("acme.fr")
     log_in(page, "owner@example.org")
     page.goto("/domains/acme.fr/mailboxes/")
 
@@ -128,7 +98,7 @@ def test_a_mailbox_on_a_pending_domain_follows_the_domain(
     run_jobs()
     assert "later.fr" not in dimail.state()["domains"]
 
-    in_dimail(dimail, "later.fr")
+    dimail.add_domain("later.fr")
     page.goto("/domains/later.fr/")
     page.get_by_label("New status").select_option("enabled")
     page.get_by_role("button", name="Set status").click()
@@ -143,7 +113,7 @@ def test_a_mailbox_on_a_pending_domain_follows_the_domain(
 def test_aliases_add_and_remove(page, make_user, make_domain, dimail, run_jobs, screenshot):
     owner = make_user("owner@example.org")
     make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    in_dimail(dimail, "acme.fr")
+    dimail.add_domain("acme.fr")
     log_in(page, "owner@example.org")
     page.goto("/domains/acme.fr/aliases/")
     page.get_by_role("textbox", name="Alias", exact=True).fill("contact")

@@ -15,29 +15,6 @@ class LogoutForm(BaseForm):
     pass
 
 
-class ChangePasswordForm(BaseForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
-    )
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Choose a new password."),
-            Length(
-                min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."
-            ),
-            Length(max=1024, message="Use at most 1024 characters."),
-        ],
-    )
-    confirm = PasswordField(
-        "New password, again",
-        validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("new_password", "The two new passwords are not the same."),
-        ],
-    )
-
-
 class ForgotPasswordForm(BaseForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
 
@@ -59,4 +36,10 @@ class SetPasswordForm(BaseForm):
             DataRequired("Type the password again."),
             EqualTo("new_password", "The two passwords are not the same."),
         ],
+    )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
     )

@@ -10,7 +10,7 @@ from webapp.dimail.client import (
 )
 from webapp.extensions import db
 from webapp.jobs.context import dimail_client, job
-from webapp.jobs.queue import enqueue_once
+from webapp.jobs.queue import mark_and_enqueue
 from webapp.models import Alias, AliasStatus, Domain, DomainStatus
 from webapp.models.base import utcnow
 
@@ -22,9 +22,7 @@ def sync_job_id(alias_id: int) -> str:
 
 
 def request_sync(alias: Alias) -> bool:
-    alias.sync_requested_at = utcnow()
-    db.session.commit()
-    return enqueue_once(sync_alias, alias.id, job_id=sync_job_id(alias.id))
+    return mark_and_enqueue(alias, sync_alias, sync_job_id(alias.id))
 
 
 @job

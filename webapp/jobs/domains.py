@@ -17,7 +17,7 @@ from webapp.dimail.client import (
 )
 from webapp.extensions import db
 from webapp.jobs.context import dimail_client, job
-from webapp.jobs.queue import enqueue_once
+from webapp.jobs.queue import mark_and_enqueue
 from webapp.models import Domain, DomainStatus
 from webapp.models.base import utcnow
 from webapp.services.domain_status import change_status, next_check_delay
@@ -38,10 +38,7 @@ def sync_job_id(domain_id: int) -> str:
 
 
 def request_sync(domain: Domain) -> bool:
-    """Mark the domain for a sync (committed), then enqueue it. False: Redis is unreachable."""
-    domain.sync_requested_at = utcnow()
-    db.session.commit()
-    return enqueue_once(sync_domain, domain.id, job_id=sync_job_id(domain.id))
+    return mark_and_enqueue(domain, sync_domain, sync_job_id(domain.id))
 
 
 @job

@@ -20,7 +20,7 @@ from webapp.dimail.client import (
 )
 from webapp.extensions import db
 from webapp.jobs.context import dimail_client, job
-from webapp.jobs.queue import enqueue_once
+from webapp.jobs.queue import enqueue_once, mark_and_enqueue
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus, User
 from webapp.models.base import utcnow
 
@@ -43,10 +43,7 @@ def confirmation_job_id(mailbox_id: int) -> str:
 
 
 def request_sync(mailbox: Mailbox) -> bool:
-    """Mark (committed), then enqueue; False when Redis is unreachable (the mark stays)."""
-    mailbox.sync_requested_at = utcnow()
-    db.session.commit()
-    return enqueue_once(sync_mailbox, mailbox.id, job_id=sync_job_id(mailbox.id))
+    return mark_and_enqueue(mailbox, sync_mailbox, sync_job_id(mailbox.id))
 
 
 def enqueue_action(func, mailbox: Mailbox, asked_by: int | None = None) -> bool:

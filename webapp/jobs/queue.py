@@ -69,3 +69,16 @@ def enqueue_once(func, *args, job_id: str, retry: bool = True) -> bool:
             "job %s not queued, Redis is unreachable (%s); the reconciler will", job_id, exc
         )
         return False
+
+
+def mark_and_enqueue(row, func, job_id: str) -> bool:
+    """Mark `row` as waiting for `func` (committed first, so nothing is lost), then enqueue.
+
+    False when Redis is unreachable: the mark stays and the reconciler enqueues it later.
+    """
+    from webapp.extensions import db
+    from webapp.models.base import utcnow
+
+    row.sync_requested_at = utcnow()
+    db.session.commit()
+    return enqueue_once(func, row.id, job_id=job_id)
