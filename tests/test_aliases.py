@@ -362,6 +362,16 @@ def test_bad_destinations_are_refused_next_to_the_field(client, enabled, destina
     assert rows() == []
 
 
+@pytest.mark.parametrize("destination", ["contact@xn--caf-dma.fr", "Contact@Café.fr"])
+def test_an_alias_to_itself_is_refused_on_an_idn_domain(client, owner, make_domain, destination):
+    make_domain("xn--caf-dma.fr", owner=owner, status=DomainStatus.PENDING)
+    response = client.post_form(
+        "/domains/xn--caf-dma.fr/aliases/", {"local_part": "contact", "destination": destination}
+    )
+    assert "cannot send mail to itself" in refused(response, "destination")
+    assert rows() == []
+
+
 def test_an_existing_pair_is_refused(client, enabled):
     assert add(client, "contact", "a@elsewhere.org").status_code == 303
     body = refused(add(client, "Contact", "A@Elsewhere.org", htmx=True), "destination")
