@@ -36,7 +36,7 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
         destination = _destination(destination)
     except InvalidValue as exc:
         errors["destination"] = str(exc)
-    if not errors and destination in (f"{local_part}@{d}" for d in (domain.name, domain.unicode_name)):
+    if not errors and destination.split("@")[0] == local_part and destination.endswith(domain.unicode_name):
         errors["destination"] = "An alias cannot send mail to itself."
     if errors:
         return Result.failure(**errors)
