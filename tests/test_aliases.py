@@ -1,4 +1,7 @@
-"""Aliases end to end: the pages, real RQ jobs and the dimail simulator over HTTP."""
+"""Aliases end to end: the pages, real RQ jobs and the dimail simulator over HTTP.
+
+`dimail` (tests/fixtures_dimail.py) points the application at a simulator of its own.
+"""
 
 import re
 
@@ -20,24 +23,6 @@ DELETE = "DELETE /domains/{d}/aliases/{local_part}/{destination}"
 
 
 @pytest.fixture
-def dimail(app, simulator):
-    app.config.update(
-        DIMAIL_URL=simulator.url, DIMAIL_USER=simulator.user, DIMAIL_PASSWORD=simulator.password
-    )
-    return simulator
-
-
-def in_dimail(simulator, name="acme.fr"):
-    """Create the domain in the simulator, as our domain job would have done."""
-    requests.post(
-        f"{simulator.url}/domains/",
-        json={"name": name, "features": ["webmail", "mailbox", "alias"], "context_name": name},
-        auth=(simulator.user, simulator.password),
-        timeout=5,
-    ).raise_for_status()
-
-
-@pytest.fixture
 def owner(make_user, login_as):
     user = make_user("owner@example.org")
     login_as(user)
@@ -47,7 +32,7 @@ def owner(make_user, login_as):
 @pytest.fixture
 def enabled(owner, make_domain, dimail):
     domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    in_dimail(dimail)
+    dimail.add_domain("acme.fr")
     return domain
 
 
@@ -197,7 +182,7 @@ def test_on_a_pending_domain_it_waits_then_goes_on_enablement(
     app, client, owner, make_user, make_domain, dimail, run_jobs, outbox
 ):
     make_domain("acme.fr", owner=owner, status=DomainStatus.PENDING)
-    in_dimail(dimail)  # created in dimail, waiting for its checks
+    dimail.add_domain("acme.fr")  # created in dimail, waiting for its checks
     response = add(client, "contact", "a@elsewhere.org")
     assert response.status_code == 303
     assert rows() == [("contact", "a@elsewhere.org", AliasStatus.PENDING, False)]
@@ -300,7 +285,7 @@ def test_removing_an_alias_never_sent_to_dimail_deletes_it_at_once(
     client, owner, make_domain, dimail, run_jobs
 ):
     make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    in_dimail(dimail)
+    dimail.add_domain("acme.fr")
     add(client, "contact", "a@elsewhere.org")  # its job is queued, not run
     assert remove(client, "contact", "a@elsewhere.org").status_code == 303
     assert rows() == []

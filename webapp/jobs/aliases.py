@@ -2,6 +2,8 @@
 
 import contextlib
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from webapp.dimail.client import (
     DimailAuthError,
     DimailConflict,
@@ -58,8 +60,15 @@ def sync_alias(alias_id: int) -> str:
         alias.sync_requested_at = None
         db.session.commit()
         return "failed"
+    pair = (alias.local_part, alias.destination)
     alias.status = AliasStatus.ENABLED
     alias.last_error = None
     alias.sync_requested_at = None
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # Removed here while we were creating it there: remove it there too.
+        db.session.rollback()
+        client.delete_alias(domain.name, *pair)
+        return "removed meanwhile"
     return "enabled"

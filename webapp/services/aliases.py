@@ -36,7 +36,10 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
         destination = _destination(destination)
     except InvalidValue as exc:
         errors["destination"] = str(exc)
-    if not errors and destination.split("@")[0] == local_part and destination.endswith(domain.unicode_name):
+    if not errors and destination in (
+        f"{local_part}@{domain.name}",
+        f"{local_part}@{domain.unicode_name}",
+    ):
         errors["destination"] = "An alias cannot send mail to itself."
     if errors:
         return Result.failure(**errors)
@@ -106,6 +109,10 @@ def remove(domain: Domain, local_part: str, destination: str | None) -> Result:
             if not jobs.request_sync(alias):
                 return Result.success(None, f"{what} will be removed. {QUEUE_DOWN}", "warning")
         return Result.success(None, f"{what} is being removed from the mail platform.")
+    if to_sync:
+        return Result.success(
+            None, f"{what} will be removed from the mail platform as soon as the domain is ready."
+        )
     return Result.success(None, f"{what} is removed.")
 
 
