@@ -79,3 +79,26 @@ def test_cookies_are_http_only_same_site_and_secure_over_https(app, make_user):
     for cookie in cookies:
         if cookie.startswith(("session=", "remember_token=")):
             assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_security_headers_on_every_page(app, actors):  # noqa: F811
+    client = app.test_client()
+    staff = {"email": actors["superuser"].email, "password": "correct-horse-battery"}
+    assert client.post_form("/login", staff).status_code == 303
+    seen = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        with app.test_request_context():
+            url = app.url_for(rule.endpoint, **{a: SAMPLE_VALUES[a] for a in rule.arguments})
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        script_src = next(
+            p for p in csp.split(";") if p.strip().startswith(("script-src", "default-src"))
+        )
+        assert "unsafe-inline" not in script_src and "unsafe-eval" not in csp, url
+        assert "frame-ancestors 'none'" in csp, url
+        assert headers["X-Content-Type-Options"] == "nosniff", url
+        assert headers["Referrer-Policy"] == "same-origin", url
+        seen += 1
+    assert seen >= 15
