@@ -1,0 +1,97 @@
+"""A worker process killed mid-batch (SIGKILL, as a crash or an OOM kill would) loses nothing,
+and a new worker plus the reconciler finish the batch without creating or emailing anything
+twice."""
+
+import signal
+import subprocess
+import time
+
+import pytest
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+
+from tests.faults.support import (
+    KillOnNthCreation,
+    confirmations,
+    create_mailboxes,
+    expected_confirmations,
+    mailbox_rows,
+)
+from webapp.jobs.mailboxes import sync_job_id
+from webapp.jobs.periodic import reconcile
+from webapp.jobs.queue import queue
+from webapp.models import MailboxStatus
+
+pytestmark = pytest.mark.faults
+
+COUNT = 60
+KILLED_AT = 25  # the worker dies during the 25th creation
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
+    app, client, acme, dimail, outbox, workers
+):
+    create_mailboxes(acme, COUNT)
+    assert [box.status for box in mailbox_rows()] == [MailboxStatus.PENDING] * COUNT
+
+    # Each dimail call takes 30 ms, so the batch lasts long enough to be interrupted; the
+    # worker is killed once the 25th mailbox exists in dimail, before it hears so.
+    dimail.faults(latency_ms=30)
+    first = None
+    switch = KillOnNthCreation(KILLED_AT, kill=lambda: workers.kill(first))
+    switch.install(dimail.app)
+    first = workers.start(app.config)
+    try:
+        first.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the worker was not killed:\n{workers.output(first)}")
+    assert first.returncode == -signal.SIGKILL
+
+    rows = mailbox_rows()
+    enabled = [box.local_part for box in rows if box.status == MailboxStatus.ENABLED]
+    assert 0 < len(enabled) < COUNT  # killed mid-batch
+    assert len(enabled) == KILLED_AT - 1
+    abandoned = next(box for box in rows if box.local_part == switch.killed_at)
+    assert abandoned.status == MailboxStatus.PENDING and abandoned.syncing  # still marked
+    assert dimail.creations(f"mailbox:{switch.killed_at}@") == {
+        f"mailbox:{switch.killed_at}@acme.fr": 1
+    }  # dimail has it, we do not know yet
+    page = client.get(f"/domains/acme.fr/mailboxes/{switch.killed_at}/")
+    assert page.status_code == 200 and "Talking to the mail platform" in page.get_data(as_text=True)
+
+    # RQ still calls the abandoned job "started", and job_is_live counts started jobs as live:
+    # the reconciler leaves it alone. The killed SimpleWorker registered that execution for the
+    # job's timeout + 60 s; only then does a worker's maintenance (every 10 minutes) take it back
+    # (re-queued while it has tries left, else failed, and then the reconciler re-enqueues it).
+    # Nothing is lost meanwhile, the row stays marked: here RQ's clock is moved past that point.
+    job_id = sync_job_id(abandoned.id)
+    assert Job.fetch(job_id, connection=queue().connection).get_status() == JobStatus.STARTED
+    registry = StartedJobRegistry(queue=queue())
+    assert registry.get_job_ids(cleanup=False) == [job_id]
+    registry.cleanup(timestamp=time.time() + app.config["JOB_TIMEOUT"] + 61)
+    assert registry.get_job_ids(cleanup=False) == []
+
+    dimail.faults(latency_ms=0)
+    reconcile()
+    second = workers.start(app.config, "--burst")
+    try:
+        second.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the second worker did not finish:\n{workers.output(second)}")
+    assert second.returncode == 0, workers.output(second)
+    assert not any(reconcile().values())  # nothing left for the reconciler
+
+    rows = mailbox_rows()
+    assert [box.local_part for box in rows] == [f"person{i:02}" for i in range(COUNT)]  # none lost
+    assert {box.status for box in rows} == {MailboxStatus.ENABLED}
+    assert not any(box.syncing or box.last_error or box.email_error for box in rows)
+    creations = dimail.creations("mailbox:")
+    assert creations == {f"mailbox:person{i:02}@acme.fr": 1 for i in range(COUNT)}  # none twice
+    assert len(dimail.state()["domains"]["acme.fr"]["mailboxes"]) == COUNT
+    # Asked once each, and once more for the abandoned one: recognised as ours, not remade.
+    assert dimail.requests("POST /domains/{d}/mailboxes/{local_part}") == COUNT + 1
+    assert confirmations(outbox) == expected_confirmations(COUNT)  # one email each
+    assert len(outbox.messages) == COUNT
+
+    page = client.get("/domains/acme.fr/mailboxes/").get_data(as_text=True)
+    assert f"{COUNT} mailboxes" in page and 'data-status="syncing"' not in page
