@@ -434,7 +434,7 @@ def stats(batches: list[dict]) -> dict:
 # ------------------------------------------------------------------------------ reporting
 
 
-def machine() -> str:
+def machine(load_before: tuple[float, float, float]) -> str:
     model = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -450,6 +450,9 @@ def machine() -> str:
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version} (the library "
         f"Python's sqlite3 module uses), gunicorn with 2 sync workers. The client threads run "
         "on the same machine and share its CPUs with the server."
+        + f" Load average (1 min) {load_before[0]:.2f} at the start and {os.getloadavg()[0]:.2f} "
+        "at the end: anything above the bench's own load is other work on the machine, which "
+        "slows the numbers above."
     )
 
 
@@ -472,6 +475,7 @@ def table(results: list[tuple], queries: dict[str, set[int]]) -> str:
 
 def main() -> int:
     started = time.perf_counter()
+    load_before = os.getloadavg()
     process = None
     sampler = None
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as folder:
@@ -543,7 +547,7 @@ def main() -> int:
     RESULTS.write_text(
         "# Pages under gunicorn\n\n"
         "Produced by `.venv/bin/python bench/pages.py`.\n\n"
-        f"{text}\n\n{memory}\n\n{summary}\n\n{setup}\n\n{machine()}\n"
+        f"{text}\n\n{memory}\n\n{summary}\n\n{setup}\n\n{machine(load_before)}\n"
     )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}; {time.perf_counter() - started:.0f} s in all")
     return 0

@@ -486,7 +486,7 @@ def raw_calls(simulator: Simulator, threads: int, prefix: str) -> dict:
 # ---------------------------------------------------------------------------- reporting
 
 
-def machine() -> str:
+def machine(load_before: tuple[float, float, float]) -> str:
     model = "unknown CPU"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -498,6 +498,9 @@ def machine() -> str:
         f"{len(os.sched_getaffinity(0))} ({model}), Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version} (the library Python's sqlite3 module uses); Redis, the "
         "simulator, the workers and this script share those CPUs."
+        + f" Load average (1 min) {load_before[0]:.2f} at the start and {os.getloadavg()[0]:.2f} "
+        "at the end: anything above the bench's own load is other work on the machine, which "
+        "slows the numbers above."
     )
 
 
@@ -596,6 +599,7 @@ def fault_notes(run: dict) -> str:
 
 def main() -> int:
     started = time.monotonic()
+    load_before = os.getloadavg()
     budget = started + BUDGET_SECONDS
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder_name:
         folder = Path(folder_name)
@@ -704,7 +708,7 @@ def main() -> int:
         + report
         + "\n\n"
         + "\n\n".join(notes)
-        + f"\n\n{machine()}\n"
+        + f"\n\n{machine(load_before)}\n"
     )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}; {time.monotonic() - started:.0f} s in all")
     broken = [r["label"] for r in runs if r["duplicates"] or r["lost"]]

@@ -143,6 +143,10 @@ def test_phone_sized_screen(browser, live_server, make_user, make_domain, screen
     page = context.new_page()
     try:
         log_in(page, "owner@example.org")
+        # The URL changes when the navigation commits; the layout is final once the page and
+        # its stylesheet have loaded.
+        page.wait_for_load_state("load")
+        expect(page.locator("#domain-list")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
         screenshot(page, "domains-phone")
