@@ -14,6 +14,9 @@ def log_in(page, email, password=PASSWORD):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/domains/$"))
+    # The URL changes as soon as the response starts; htmx binds its triggers
+    # only once the document has loaded, and typing before that sends nothing.
+    page.wait_for_load_state("load")
 
 
 def test_log_in_create_a_domain_see_it_pending_log_out(page, make_user, screenshot):
