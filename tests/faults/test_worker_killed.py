@@ -70,6 +70,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     assert registry.get_job_ids(cleanup=False) == [job_id]
     registry.cleanup(timestamp=time.time() + app.config["JOB_TIMEOUT"] + 61)
     assert registry.get_job_ids(cleanup=False) == []
+    # The lock the dead job held on that mailbox expires by then too (its lifetime is the job
+    # timeout): the jump in time is applied to it as well.
+    lock_key = f"webapp:lock:{job_id}"
+    assert 0 < queue().connection.ttl(lock_key) <= app.config["JOB_TIMEOUT"]
+    queue().connection.delete(lock_key)
 
     dimail.faults(latency_ms=0)
     reconcile()

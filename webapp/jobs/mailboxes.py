@@ -5,11 +5,13 @@ and enables or disables it as wanted; run twice, it does nothing the second time
 passwords only travel sealed (webapp.secrets_box) from one job to the email job.
 """
 
+import contextlib
 import logging
 import smtplib
 import uuid
 
 from flask import current_app
+from redis.exceptions import LockError
 
 from webapp import audit, mail, secrets_box
 from webapp.dimail.client import (
@@ -20,7 +22,7 @@ from webapp.dimail.client import (
 )
 from webapp.extensions import db
 from webapp.jobs.context import dimail_client, job
-from webapp.jobs.queue import enqueue_once, mark_and_enqueue
+from webapp.jobs.queue import enqueue_once, live_jobs, mark_and_enqueue, redis_connection
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus, User
 from webapp.models.base import utcnow
 
@@ -32,6 +34,9 @@ BAD_CREDENTIALS = (
     "its dimail credentials. It is tried again automatically."
 )
 NOT_SUPPORTED = "The connected mail platform (an older dimail) does not offer {what}."
+SYNC_BATCH = 50
+BATCH_JOB_PREFIX = "mailbox-batch-"
+FAULTS_BEFORE_GIVING_UP = 3
 
 
 def sync_job_id(mailbox_id: int) -> str:
@@ -62,6 +67,18 @@ def _user(user_id: int | None) -> User | None:
     return db.session.get(User, user_id) if user_id is not None else None
 
 
+class MailboxBusy(Exception):
+    """Another job is syncing this mailbox right now; RQ tries this one again later."""
+
+
+def _claim(mailbox_id: int):
+    """A lock held while one job talks to dimail about this mailbox, so a batch and the
+    mailbox's own job never create it twice at once. Expires with the job timeout."""
+    return redis_connection().lock(
+        f"webapp:lock:{sync_job_id(mailbox_id)}", timeout=current_app.config["JOB_TIMEOUT"]
+    )
+
+
 @job
 def sync_mailbox(mailbox_id: int) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
@@ -73,7 +90,96 @@ def sync_mailbox(mailbox_id: int) -> str:
         mailbox.sync_requested_at = None
         db.session.commit()
         return "waiting for the domain"
+    lock = _claim(mailbox_id)
+    if not lock.acquire(blocking=False):
+        raise MailboxBusy(f"mailbox {mailbox_id} is being synced by another job")
+    try:
+        db.session.refresh(mailbox)  # what the other job left, if one just finished
+        return _sync_one(dimail_client(), domain, mailbox)
+    finally:
+        _release(lock)
+
+
+@job
+def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
+    """Sync many marked mailboxes of one domain in one job: RQ's own cost per job is then paid
+    once per batch, not once per mailbox. A mailbox that meets a transient fault goes on in its
+    own job (with its retries); after a few in a row dimail is taken as down and the rest follow
+    the same way, so a batch never spends its time waiting on timeouts."""
+    domain = db.session.get(Domain, domain_id)
+    if domain is None:
+        return "gone"
+    if domain.status != DomainStatus.ENABLED:
+        db.session.execute(
+            db.update(Mailbox).where(Mailbox.id.in_(mailbox_ids)).values(sync_requested_at=None)
+        )
+        db.session.commit()
+        return "waiting for the domain"
     client = dimail_client()
+    synced = faults_in_a_row = 0
+    for position, mailbox_id in enumerate(mailbox_ids):
+        outcome = _sync_claimed(client, domain, mailbox_id)
+        if outcome is None:
+            faults_in_a_row += 1
+            retry_alone(mailbox_id)
+            if faults_in_a_row >= FAULTS_BEFORE_GIVING_UP:
+                for rest in mailbox_ids[position + 1 :]:
+                    retry_alone(rest)
+                break
+        elif outcome:
+            synced += 1
+            faults_in_a_row = 0
+    return f"{synced} of {len(mailbox_ids)} synced"
+
+
+def _sync_claimed(client, domain: Domain, mailbox_id: int) -> bool | None:
+    """Sync one mailbox of a batch: True when done, False when skipped, None on a transient
+    fault (its error is recorded on the row)."""
+    lock = _claim(mailbox_id)
+    if not lock.acquire(blocking=False):
+        return False  # its own job has it
+    try:
+        mailbox = db.session.get(Mailbox, mailbox_id)
+        if mailbox is None or mailbox.sync_requested_at is None:
+            return False  # removed, or done by another job meanwhile
+        _sync_one(client, domain, mailbox)
+        return True
+    except (DimailUnavailable, DimailAuthError):
+        return None
+    finally:
+        _release(lock)
+
+
+def _release(lock) -> None:
+    # Held past the job timeout, it expired: nothing left to release.
+    with contextlib.suppress(LockError):
+        lock.release()
+
+
+def retry_alone(mailbox_id: int) -> None:
+    """Hand a mailbox to its own job, after the first retry interval: its tries start there."""
+    delay = current_app.config["JOB_RETRY_INTERVALS"][0]
+    enqueue_once(sync_mailbox, mailbox_id, job_id=sync_job_id(mailbox_id), delay=delay)
+
+
+def request_batch_sync(domain_id: int, mailbox_ids: list[int]) -> bool:
+    """Queue marked mailboxes of one domain in batches; False when Redis is unreachable
+    (their marks stay, the reconciler queues them)."""
+    for start in range(0, len(mailbox_ids), SYNC_BATCH):
+        batch = mailbox_ids[start : start + SYNC_BATCH]
+        job_id = f"{BATCH_JOB_PREFIX}{domain_id}-{batch[0]}-{uuid.uuid4().hex[:8]}"
+        if not enqueue_once(sync_mailboxes, domain_id, batch, job_id=job_id):
+            return False
+    return True
+
+
+def batched_ids() -> set[int]:
+    """Mailboxes that a waiting or running batch job will sync."""
+    return {mailbox_id for batch in live_jobs(BATCH_JOB_PREFIX) for mailbox_id in batch.args[1]}
+
+
+def _sync_one(client, domain: Domain, mailbox: Mailbox) -> str:
+    """Make dimail's copy of one mailbox match ours; commits what it did."""
     sealed = None
     try:
         if mailbox.dimail_created_at is None:
@@ -111,6 +217,8 @@ def sync_mailbox(mailbox_id: int) -> str:
     mailbox.status = MailboxStatus.ENABLED if mailbox.enabled_wanted else MailboxStatus.DISABLED
     mailbox.last_error = None
     mailbox.sync_requested_at = None
+    # One commit records the creation (made by _create) and its outcome together: if it is
+    # lost, the next try finds the mailbox in dimail and recognises it as ours.
     db.session.commit()
     if mailbox.confirmation_sent_at is None and mailbox.secondary_email:
         enqueue_once(send_confirmation, mailbox.id, sealed, job_id=confirmation_job_id(mailbox.id))
@@ -167,7 +275,6 @@ def _create(client, domain: Domain, mailbox: Mailbox):
     mailbox.dimail_created_at = utcnow()
     mailbox.dimail_enabled = True
     mailbox.names_synced = True
-    db.session.commit()
     return sealed
 
 

@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from webapp.extensions import db
 from webapp.jobs.context import job
@@ -36,12 +37,11 @@ def check_due_domains(force: bool = False) -> int:
 
 
 def _synced_kinds():
-    from webapp.jobs import aliases, domains, mailboxes
-    from webapp.models import Alias, Mailbox
+    from webapp.jobs import aliases, domains
+    from webapp.models import Alias
 
     return (
         ("domains", Domain, domains.sync_domain, domains.sync_job_id),
-        ("mailboxes", Mailbox, mailboxes.sync_mailbox, mailboxes.sync_job_id),
         ("aliases", Alias, aliases.sync_alias, aliases.sync_job_id),
     )
 
@@ -51,14 +51,8 @@ def reconcile() -> dict[str, int]:
     cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_AFTER_SECONDS"])
     counts = {}
     for kind, model, func, job_id_of in _synced_kinds():
-        stale = db.session.scalars(
-            db.select(model.id)
-            .where(model.sync_requested_at.is_not(None), model.sync_requested_at <= cutoff)
-            .order_by(model.sync_requested_at)
-            .limit(BATCH)
-        ).all()
         queued = 0
-        for object_id in stale:
+        for object_id in _stale(model, cutoff):
             job_id = job_id_of(object_id)
             if job_is_live(job_id):
                 continue
@@ -66,10 +60,50 @@ def reconcile() -> dict[str, int]:
                 break  # Redis is down: next time
             queued += 1
         counts[kind] = queued
+    counts["mailboxes"] = _stale_mailboxes(cutoff)
     counts["confirmations"] = _unsent_confirmations(cutoff)
     if any(counts.values()):
         log.info("reconciler: re-enqueued %s", counts)
     return counts
+
+
+def _stale(model, cutoff) -> list[int]:
+    return db.session.scalars(
+        db.select(model.id)
+        .where(model.sync_requested_at.is_not(None), model.sync_requested_at <= cutoff)
+        .order_by(model.sync_requested_at)
+        .limit(BATCH)
+    ).all()
+
+
+def _stale_mailboxes(cutoff) -> int:
+    """Marked mailboxes that no job will sync: queued again in batches, by domain."""
+    from webapp.jobs import mailboxes
+    from webapp.models import Mailbox
+
+    stale = db.session.execute(
+        db.select(Mailbox.id, Mailbox.domain_id)
+        .where(Mailbox.sync_requested_at.is_not(None), Mailbox.sync_requested_at <= cutoff)
+        .order_by(Mailbox.sync_requested_at)
+        .limit(BATCH)
+    ).all()
+    if not stale:
+        return 0
+    try:
+        batched = mailboxes.batched_ids()
+    except RedisError:
+        return 0  # Redis is down: next time
+    by_domain: dict[int, list[int]] = {}
+    for mailbox_id, domain_id in stale:
+        if mailbox_id in batched or job_is_live(mailboxes.sync_job_id(mailbox_id)):
+            continue
+        by_domain.setdefault(domain_id, []).append(mailbox_id)
+    queued = 0
+    for domain_id, ids in by_domain.items():
+        if not mailboxes.request_batch_sync(domain_id, ids):
+            break
+        queued += len(ids)
+    return queued
 
 
 def _unsent_confirmations(cutoff) -> int:

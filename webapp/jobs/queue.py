@@ -5,7 +5,9 @@ loses nothing: the reconciler enqueues what is still marked. Job ids are fixed p
 the same work is never queued twice at once.
 """
 
+import functools
 import logging
+from datetime import timedelta
 
 from flask import current_app
 from redis import Redis
@@ -46,15 +48,40 @@ def job_is_live(job_id: str) -> bool:
     return job.get_status(refresh=False) in _LIVE
 
 
-def enqueue_once(func, *args, job_id: str, retry: bool = True) -> bool:
-    """Enqueue `func(*args)` unless the same job is already waiting or running.
+def live_jobs(prefix: str) -> list[Job]:
+    """The jobs whose id starts with `prefix` that are waiting, scheduled or running."""
+    target = queue()
+    ids = set(target.get_job_ids())
+    for registry in (
+        target.started_job_registry,
+        target.scheduled_job_registry,
+        target.deferred_job_registry,
+    ):
+        ids.update(registry.get_job_ids())
+    wanted = [job_id for job_id in ids if job_id.startswith(prefix)]
+    return [
+        job
+        for job in Job.fetch_many(wanted, connection=target.connection)
+        if job is not None and job.get_status(refresh=False) in _LIVE
+    ]
+
+
+def enqueue_once(func, *args, job_id: str, retry: bool = True, delay: float = 0) -> bool:
+    """Enqueue `func(*args)` (after `delay` seconds) unless the same job is already waiting or
+    running.
 
     Returns False when Redis cannot be reached; the caller's row stays marked for the reconciler.
     """
     try:
         if job_is_live(job_id):
             return True
-        queue().enqueue(
+        target = queue()
+        enqueue = (
+            functools.partial(target.enqueue_in, timedelta(seconds=delay))
+            if delay > 0
+            else target.enqueue
+        )
+        enqueue(
             func,
             *args,
             job_id=job_id,

@@ -1,46 +1,68 @@
-"""What waited for a domain goes to dimail the moment it becomes enabled, however that happens."""
+"""What waited for a domain goes to dimail the moment it becomes enabled, however that happens.
+
+The request that enables a domain only marks the waiting rows (two statements, whatever their
+number) and queues one job; that job queues the work, mailboxes in batches. If Redis fails on
+the way, the marks stay and the reconciler queues them.
+"""
+
+import uuid
 
 from webapp.extensions import db
+from webapp.jobs.context import job
 from webapp.models import Alias, AliasStatus, Mailbox, MailboxStatus
 from webapp.models.base import utcnow
 from webapp.services.domain_status import domain_enabled
 
 
 def send_what_waited(sender, domain) -> None:
-    from webapp.jobs import aliases as alias_jobs
-    from webapp.jobs import mailboxes as mailbox_jobs
     from webapp.jobs.queue import enqueue_once
 
     now = utcnow()
-    mailbox_ids = db.session.scalars(
-        db.select(Mailbox.id).where(
+    db.session.execute(
+        db.update(Mailbox)
+        .where(
             Mailbox.domain_id == domain.id,
             Mailbox.status == MailboxStatus.PENDING,
             Mailbox.dimail_created_at.is_(None),
         )
-    ).all()
-    alias_ids = db.session.scalars(
-        db.select(Alias.id).where(
+        .values(sync_requested_at=now)
+    )
+    db.session.execute(
+        db.update(Alias)
+        .where(
             Alias.domain_id == domain.id,
             Alias.status.in_((AliasStatus.PENDING, AliasStatus.DELETING)),
         )
-    ).all()
-    # Marked first, in one statement each and committed: if Redis fails below, the reconciler
-    # finds them.
-    if mailbox_ids:
-        db.session.execute(
-            db.update(Mailbox).where(Mailbox.id.in_(mailbox_ids)).values(sync_requested_at=now)
-        )
-    if alias_ids:
-        db.session.execute(
-            db.update(Alias).where(Alias.id.in_(alias_ids)).values(sync_requested_at=now)
-        )
+        .values(sync_requested_at=now)
+    )
     db.session.commit()
-    work = [(mailbox_jobs.sync_mailbox, i, mailbox_jobs.sync_job_id(i)) for i in mailbox_ids]
-    work += [(alias_jobs.sync_alias, i, alias_jobs.sync_job_id(i)) for i in alias_ids]
-    for func, object_id, job_id in work:
-        if not enqueue_once(func, object_id, job_id=job_id):
-            break  # Redis is down: the reconciler sends the rest, they are all marked
+    enqueue_once(queue_marked, domain.id, job_id=f"domain-send-waiting-{domain.id}-{uuid.uuid4()}")
+
+
+@job
+def queue_marked(domain_id: int) -> str:
+    """Queue the sync of every row of the domain marked "to sync"."""
+    from webapp.jobs import aliases as alias_jobs
+    from webapp.jobs import mailboxes as mailbox_jobs
+    from webapp.jobs.queue import enqueue_once
+
+    mailbox_ids = db.session.scalars(
+        db.select(Mailbox.id)
+        .where(Mailbox.domain_id == domain_id, Mailbox.sync_requested_at.is_not(None))
+        .order_by(Mailbox.id)
+    ).all()
+    alias_ids = db.session.scalars(
+        db.select(Alias.id)
+        .where(Alias.domain_id == domain_id, Alias.sync_requested_at.is_not(None))
+        .order_by(Alias.id)
+    ).all()
+    if not mailbox_jobs.request_batch_sync(domain_id, list(mailbox_ids)):
+        raise ConnectionError("Redis is unreachable")  # retried; the marks stay meanwhile
+    for alias_id in alias_ids:
+        job_id = alias_jobs.sync_job_id(alias_id)
+        if not enqueue_once(alias_jobs.sync_alias, alias_id, job_id=job_id):
+            raise ConnectionError("Redis is unreachable")
+    return f"{len(mailbox_ids)} mailbox(es) and {len(alias_ids)} alias(es) queued"
 
 
 def connect() -> None:
