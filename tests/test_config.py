@@ -78,3 +78,20 @@ def test_security_headers_on_every_page(client):
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_job_retry_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("JOB_RETRY_INTERVALS", "1,2,30")
+    monkeypatch.setenv("RECONCILE_AFTER_SECONDS", "5")
+    config = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config
+    assert config["JOB_RETRY_INTERVALS"] == (1, 2, 30)
+    assert config["RECONCILE_AFTER_SECONDS"] == 5
+
+
+@pytest.mark.parametrize("given", ["5, soon", "5,-1", "x"])
+def test_bad_retry_intervals_are_named(monkeypatch, given):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("JOB_RETRY_INTERVALS", given)
+    with pytest.raises(ConfigError, match="JOB_RETRY_INTERVALS"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -111,8 +111,8 @@ def test_a_mailbox_another_job_holds_is_left_to_that_job(waiting, dimail):
     change_status(waiting, DomainStatus.ENABLED, reason="set by hand")
     rows = mailbox_rows()
     held = rows[3]
-    lock = mailbox_jobs._claim(held.id)
-    assert lock.acquire(blocking=False)
+    assert mailbox_jobs._claim([held.id]) == [held.id]
+    assert mailbox_jobs._claim([held.id]) == []  # one holder at a time
     try:
         result = mailbox_jobs.sync_mailboxes(waiting.id, [box.id for box in rows[:5]])
         assert result == "4 of 5 synced"
@@ -122,11 +122,12 @@ def test_a_mailbox_another_job_holds_is_left_to_that_job(waiting, dimail):
         db.session.rollback()
         assert db.session.get(type(held), held.id).syncing  # still marked: nothing is lost
     finally:
-        lock.release()
+        mailbox_jobs._release([held.id])
     assert mailbox_jobs.sync_mailbox(held.id) == MailboxStatus.ENABLED
     assert dimail.creations(f"mailbox:{held.local_part}@") == {
         f"mailbox:{held.local_part}@acme.fr": 1
     }
+    assert mailbox_jobs._claim([box.id for box in rows]) == [box.id for box in rows]  # all freed
 
 
 def test_the_reconciler_leaves_queued_batches_alone_and_requeues_lost_ones(

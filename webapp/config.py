@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "production", "testing")
+DEFAULT_RETRY_INTERVALS = (5, 15, 60, 180, 600)
 
 
 class ConfigError(RuntimeError):
@@ -25,6 +26,21 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _seconds_list(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(
+            f"{name} must be whole numbers of seconds separated by commas, got {raw!r}"
+        ) from exc
+    if any(value < 0 for value in values):
+        raise ConfigError(f"{name} cannot hold negative waits, got {raw!r}")
+    return values
 
 
 def _development_secret(instance_path: Path) -> str:
@@ -97,6 +113,11 @@ def from_environment(instance_path: Path) -> dict:
         "PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 24),
         # How many reverse proxies stand in front of the app and set X-Forwarded-* headers.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Waits between the tries of a job that met a transient failure (dimail down, timeout).
+        "JOB_RETRY_INTERVALS": _seconds_list("JOB_RETRY_INTERVALS", DEFAULT_RETRY_INTERVALS),
+        "JOB_TIMEOUT": _int("JOB_TIMEOUT", 180),
+        # A row still marked "to sync" this long after the mark, with no live job, is re-enqueued.
+        "RECONCILE_AFTER_SECONDS": _int("RECONCILE_AFTER_SECONDS", 60),
     }
 
 
@@ -108,11 +129,6 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "PAGE_SIZE": 50,
-    # Waits between the tries of a job that met a transient failure (dimail down, timeout).
-    "JOB_RETRY_INTERVALS": (5, 15, 60, 180, 600),
-    "JOB_TIMEOUT": 180,
-    # A row still marked "to sync" this long after the mark, with no live job, is re-enqueued.
-    "RECONCILE_AFTER_SECONDS": 60,
 }
 
 

@@ -1025,3 +1025,17 @@ def test_logs_one_line_per_request_and_no_secret(rsps, client, caplog):
     text = caplog.text
     for secret in (PASSWORD, BASIC.split()[1], stale, fresh, GENERATED, "Bearer"):
         assert secret not in text
+
+
+def test_proxy_settings_of_the_environment_are_kept_read_once(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    session = DimailClient(BASE, USER, PASSWORD)._session
+    assert session.proxies.get("http") == "http://proxy.internal:3128"
+    assert session.trust_env is False  # not looked up again on every call
+
+
+def test_no_proxy_of_the_environment_is_honoured(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "dimail.test")
+    assert "http" not in DimailClient(BASE, USER, PASSWORD)._session.proxies

@@ -71,9 +71,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     registry.cleanup(timestamp=time.time() + app.config["JOB_TIMEOUT"] + 61)
     assert registry.get_job_ids(cleanup=False) == []
     # The lock the dead job held on that mailbox expires by then too (its lifetime is the job
-    # timeout): the jump in time is applied to it as well.
+    # timeout and a little more): the jump in time is applied to it as well.
     lock_key = f"webapp:lock:{job_id}"
-    assert 0 < queue().connection.ttl(lock_key) <= app.config["JOB_TIMEOUT"]
+    assert 0 < queue().connection.ttl(lock_key) <= app.config["JOB_TIMEOUT"] + 10
     queue().connection.delete(lock_key)
 
     dimail.faults(latency_ms=0)

@@ -184,6 +184,11 @@ class DimailClient:
             adapter = HTTPAdapter(pool_connections=10, pool_maxsize=10, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+            # Proxy and CA settings from the environment, read once: requests would otherwise
+            # read them (and ~/.netrc) again on every call, a cost jobs pay per mailbox.
+            found = session.merge_environment_settings(self.base_url, {}, None, None, None)
+            session.proxies, session.verify = found["proxies"], found["verify"]
+            session.trust_env = False
         self._session = session
         self.calls = 0
         self._calls_lock = threading.Lock()

@@ -5,13 +5,11 @@ and enables or disables it as wanted; run twice, it does nothing the second time
 passwords only travel sealed (webapp.secrets_box) from one job to the email job.
 """
 
-import contextlib
 import logging
 import smtplib
 import uuid
 
 from flask import current_app
-from redis.exceptions import LockError
 
 from webapp import audit, mail, secrets_box
 from webapp.dimail.client import (
@@ -71,12 +69,26 @@ class MailboxBusy(Exception):
     """Another job is syncing this mailbox right now; RQ tries this one again later."""
 
 
-def _claim(mailbox_id: int):
-    """A lock held while one job talks to dimail about this mailbox, so a batch and the
-    mailbox's own job never create it twice at once. Expires with the job timeout."""
-    return redis_connection().lock(
-        f"webapp:lock:{sync_job_id(mailbox_id)}", timeout=current_app.config["JOB_TIMEOUT"]
-    )
+def _lock_key(mailbox_id: int) -> str:
+    return f"webapp:lock:{sync_job_id(mailbox_id)}"
+
+
+def _claim(mailbox_ids: list[int]) -> list[int]:
+    """Claim the mailboxes no other job holds (one round trip); returns those claimed.
+
+    A claim keeps a batch and a mailbox's own job from talking to dimail about the same mailbox
+    at once. It outlives the job's timeout (RQ stops a job at its timeout), so a job that
+    releases a claim still holds it; a killed job's claims expire by themselves."""
+    ttl = current_app.config["JOB_TIMEOUT"] + 10
+    pipe = redis_connection().pipeline(transaction=False)
+    for mailbox_id in mailbox_ids:
+        pipe.set(_lock_key(mailbox_id), "claimed", nx=True, ex=ttl)
+    return [i for i, got in zip(mailbox_ids, pipe.execute(), strict=True) if got]
+
+
+def _release(mailbox_ids: list[int]) -> None:
+    if mailbox_ids:
+        redis_connection().delete(*(_lock_key(i) for i in mailbox_ids))
 
 
 @job
@@ -90,14 +102,13 @@ def sync_mailbox(mailbox_id: int) -> str:
         mailbox.sync_requested_at = None
         db.session.commit()
         return "waiting for the domain"
-    lock = _claim(mailbox_id)
-    if not lock.acquire(blocking=False):
+    if not _claim([mailbox_id]):
         raise MailboxBusy(f"mailbox {mailbox_id} is being synced by another job")
     try:
         db.session.refresh(mailbox)  # what the other job left, if one just finished
         return _sync_one(dimail_client(), domain, mailbox)
     finally:
-        _release(lock)
+        _release([mailbox_id])
 
 
 @job
@@ -115,45 +126,51 @@ def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
         )
         db.session.commit()
         return "waiting for the domain"
+    claimed = _claim(mailbox_ids)  # the others are their own jobs' to sync
+    session = db.session()
+    # Each mailbox is read when its turn comes, with its claim held; reloading the domain and
+    # the finished mailboxes after every commit would only double the queries.
+    session.expire_on_commit = False
     client = dimail_client()
     synced = faults_in_a_row = 0
-    for position, mailbox_id in enumerate(mailbox_ids):
-        outcome = _sync_claimed(client, domain, mailbox_id)
-        if outcome is None:
-            faults_in_a_row += 1
-            retry_alone(mailbox_id)
-            if faults_in_a_row >= FAULTS_BEFORE_GIVING_UP:
-                for rest in mailbox_ids[position + 1 :]:
-                    retry_alone(rest)
-                break
-        elif outcome:
-            synced += 1
-            faults_in_a_row = 0
+    handed: list[int] = []  # released already, now their own jobs': not to be released again
+    try:
+        for position, mailbox_id in enumerate(claimed):
+            outcome = _sync_claimed(client, domain, mailbox_id)
+            if outcome is None:
+                faults_in_a_row += 1
+                handed += _hand_over(claimed[position : position + 1])
+                if faults_in_a_row >= FAULTS_BEFORE_GIVING_UP:
+                    handed += _hand_over(claimed[position + 1 :])
+                    break
+            elif outcome:
+                synced += 1
+                faults_in_a_row = 0
+    finally:
+        session.expire_on_commit = True
+        _release([i for i in claimed if i not in set(handed)])
     return f"{synced} of {len(mailbox_ids)} synced"
 
 
 def _sync_claimed(client, domain: Domain, mailbox_id: int) -> bool | None:
-    """Sync one mailbox of a batch: True when done, False when skipped, None on a transient
-    fault (its error is recorded on the row)."""
-    lock = _claim(mailbox_id)
-    if not lock.acquire(blocking=False):
-        return False  # its own job has it
+    """Sync one claimed mailbox of a batch: True when done, False when skipped, None on a
+    transient fault (its error is recorded on the row)."""
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None or mailbox.sync_requested_at is None:
+        return False  # removed, or done by another job meanwhile
     try:
-        mailbox = db.session.get(Mailbox, mailbox_id)
-        if mailbox is None or mailbox.sync_requested_at is None:
-            return False  # removed, or done by another job meanwhile
         _sync_one(client, domain, mailbox)
-        return True
     except (DimailUnavailable, DimailAuthError):
         return None
-    finally:
-        _release(lock)
+    return True
 
 
-def _release(lock) -> None:
-    # Held past the job timeout, it expired: nothing left to release.
-    with contextlib.suppress(LockError):
-        lock.release()
+def _hand_over(mailbox_ids: list[int]) -> list[int]:
+    """Release these mailboxes and give each its own job; returns them."""
+    _release(mailbox_ids)
+    for mailbox_id in mailbox_ids:
+        retry_alone(mailbox_id)
+    return mailbox_ids
 
 
 def retry_alone(mailbox_id: int) -> None:
