@@ -43,7 +43,8 @@ The ceiling: the same 1,000 creations sent with bare `requests` calls to the sam
 token fetched once, then one POST per new mailbox), sequentially on one session, then from 2
 threads (one session each, as a requests.Session is not meant to be shared between threads).
 
-Prints the tables, writes them with a description of the machine to bench/results/sync.md. Exits
+Prints the tables, writes them with a description of the machine to the "sync" section of
+bench/RESULTS.md. Exits
 0, or 1 when a run left duplicates or lost mailboxes (the table is printed and written first).
 """
 
@@ -52,11 +53,9 @@ import concurrent.futures
 import contextlib
 import logging
 import os
-import platform
 import re
 import secrets
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -69,6 +68,8 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from report import machine  # noqa: E402
+from report import write_section as report_section  # noqa: E402
 from rq import Worker  # noqa: E402
 
 from webapp import create_app  # noqa: E402
@@ -92,13 +93,12 @@ from webapp.models.mailbox import name_key  # noqa: E402
 from webapp.permissions import Role  # noqa: E402
 from webapp.services.domain_status import change_status  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "sync.md"
 MAILBOXES = 1_000
 DOMAIN = "sync.bench.example"
 DIMAIL_USER = DIMAIL_PASSWORD = "people"  # noqa: S105 - the simulator's default admin user
 RUN_SECONDS = 180  # each run gives up after this long
 BUDGET_SECONDS = 225  # and all of them together after this long
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.05
 RECONCILE_EVERY = 1.0  # the fault run calls the reconciler this often (the cron: every 60 s)
 RAW_SECONDS = 60  # each ceiling measurement gives up after this long
 HANG_SECONDS, FAULT_TIMEOUT = 1.0, 0.5
@@ -461,24 +461,6 @@ def raw_calls(simulator: Simulator, threads: int, prefix: str) -> dict:
 # ---------------------------------------------------------------------------- reporting
 
 
-def machine(load_before: tuple[float, float, float]) -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"Measured on {platform.system()} {platform.release()}, nproc "
-        f"{len(os.sched_getaffinity(0))} ({model}), Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version} (the library Python's sqlite3 module uses); Redis, the "
-        "simulator, the workers and this script share those CPUs."
-        + f" Load average (1 min) {load_before[0]:.2f} at the start and {os.getloadavg()[0]:.2f} "
-        "at the end: anything above the bench's own load is other work on the machine, which "
-        "slows the numbers above."
-    )
-
-
 def fmt(value, pattern: str) -> str:
     return "not reached" if value is None else format(value, pattern)
 
@@ -665,16 +647,17 @@ def main() -> int:
     for note in notes:
         print()
         print(note)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        "# Sending waiting mailboxes to dimail\n\n"
+    where = report_section(
+        "sync",
+        "## Sending waiting mailboxes to dimail\n\n"
         "Produced by `.venv/bin/python bench/sync.py`.\n\n"
         + report
         + "\n\n"
         + "\n\n".join(notes)
-        + f"\n\n{machine(load_before)}\n"
+        + "\n\n"
+        + machine(load_before, "Redis, the simulator, the workers and this script share them."),
     )
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}; {time.monotonic() - started:.0f} s in all")
+    print(f"\nwritten to {where.relative_to(ROOT)}; {time.monotonic() - started:.0f} s in all")
     broken = [r["label"] for r in runs if r["duplicates"] or r["lost"]]
     if broken:
         print(f"duplicates or lost mailboxes in: {', '.join(broken)}", file=sys.stderr)
