@@ -13,7 +13,8 @@ from webapp.jobs import mailboxes as mailbox_jobs
 from webapp.jobs.periodic import reconcile
 from webapp.jobs.queue import queue
 from webapp.jobs.waiting import queue_marked
-from webapp.models import DomainStatus, MailboxStatus
+from webapp.models import DomainStatus, Mailbox, MailboxStatus
+from webapp.services import mailboxes as mailbox_service
 from webapp.services.domain_status import change_status
 
 COUNT = 12
@@ -145,3 +146,66 @@ def test_the_reconciler_leaves_queued_batches_alone_and_requeues_lost_ones(
     assert run_jobs().failed == []
     assert all_enabled_once(dimail)
     assert reconcile()["mailboxes"] == 0
+
+
+# ------------------------------------------------------- edits saved while a sync job runs
+
+
+def edit_during_creation(app, monkeypatch, edit):
+    """Run `edit(mailbox)` as another request would (its own app context and session), while
+    the job is inside its creation call to dimail."""
+    real = DimailClient.create_mailbox
+
+    def create(self, domain, local_part, **names):
+        answer = real(self, domain, local_part, **names)
+        with app.app_context():
+            edit(db.session.scalar(db.select(Mailbox).where(Mailbox.local_part == local_part)))
+        return answer
+
+    monkeypatch.setattr(DimailClient, "create_mailbox", create)
+
+
+@pytest.fixture
+def one_on_an_enabled_domain(app, make_user, make_domain, dimail):
+    domain = make_domain("acme.fr", owner=make_user("owner@example.org"))
+    domain.status = DomainStatus.ENABLED
+    db.session.commit()
+    dimail.add_domain("acme.fr")
+    [box] = create_mailboxes(domain, 1)
+    return box
+
+
+def test_names_edited_while_the_mailbox_is_created_reach_dimail(
+    app, one_on_an_enabled_domain, dimail, run_jobs, outbox, monkeypatch
+):
+    def rename(box):
+        result = mailbox_service.update(
+            box, {"first_name": "Renamed", "last_name": "Person", "secondary_email": ""},
+            names_only=True,
+        )  # fmt: skip
+        assert result.ok, result.errors
+
+    edit_during_creation(app, monkeypatch, rename)
+    assert run_jobs().failed == []
+
+    [box] = mailbox_rows()
+    assert (box.first_name, box.status, box.syncing) == ("Renamed", MailboxStatus.ENABLED, False)
+    assert box.names_synced
+    created = dimail.state()["domains"]["acme.fr"]["mailboxes"]["person00"]
+    assert (created["givenName"], created["surName"]) == ("Renamed", "Person")
+    assert dimail.creations("mailbox:") == {"mailbox:person00@acme.fr": 1}
+    assert dimail.requests("PATCH /domains/{d}/mailboxes/{local_part}") == 1
+
+
+def test_a_disable_saved_while_the_mailbox_is_created_is_applied(
+    app, one_on_an_enabled_domain, dimail, run_jobs, outbox, monkeypatch
+):
+    edit_during_creation(
+        app, monkeypatch, lambda box: mailbox_service.set_enabled(box, enabled=False)
+    )
+    assert run_jobs().failed == []
+
+    [box] = mailbox_rows()
+    assert (box.status, box.enabled_wanted, box.syncing) == (MailboxStatus.DISABLED, False, False)
+    assert dimail.state()["domains"]["acme.fr"]["mailboxes"]["person00"]["active"] is False
+    assert dimail.creations("mailbox:") == {"mailbox:person00@acme.fr": 1}

@@ -35,6 +35,7 @@ NOT_SUPPORTED = "The connected mail platform (an older dimail) does not offer {w
 SYNC_BATCH = 50
 BATCH_JOB_PREFIX = "mailbox-batch-"
 FAULTS_BEFORE_GIVING_UP = 3
+EDITED_ROUNDS = 3  # a mailbox edited again and again while it syncs waits for the next run
 
 
 def sync_job_id(mailbox_id: int) -> str:
@@ -196,50 +197,95 @@ def batched_ids() -> set[int]:
 
 
 def _sync_one(client, domain: Domain, mailbox: Mailbox) -> str:
-    """Make dimail's copy of one mailbox match ours; commits what it did."""
+    """Make dimail's copy of one mailbox match ours; commits what it did.
+
+    An edit saved while this runs is never overwritten: the services move the row's mark
+    (`sync_requested_at`) with every change, and the outcome is written only if the mark is
+    still the one this run started from. Otherwise what dimail now has is kept, and the run
+    starts over from the edited row."""
+    for _ in range(EDITED_ROUNDS):
+        marked = mailbox.sync_requested_at
+        facts: dict = {}  # what dimail now has, learned by this run's calls
+        try:
+            sealed = _converge(client, domain, mailbox, facts)
+        except (DimailUnavailable, DimailAuthError) as exc:
+            error = (
+                BAD_CREDENTIALS
+                if isinstance(exc, DimailAuthError)
+                else UNREACHABLE.format(detail=exc)
+            )
+            _record(mailbox, marked, facts, last_error=error)
+            raise
+        except DimailRejected as exc:
+            created = mailbox.dimail_created_at is not None or "dimail_created_at" in facts
+            outcome = {"last_error": f"dimail refused: {exc.detail or exc.status}"}
+            if not created:
+                outcome["status"] = MailboxStatus.FAILED
+            if _record(mailbox, marked, facts, **outcome, sync_requested_at=None):
+                what = "a change to" if created else "the creation of"
+                audit.record(
+                    domain,
+                    "mailbox.failed",
+                    f"dimail refused {what} {_target(mailbox)}: {exc.detail or exc.status}",
+                    target=_target(mailbox),
+                )
+                db.session.commit()
+                return "failed"
+        else:
+            status = MailboxStatus.ENABLED if mailbox.enabled_wanted else MailboxStatus.DISABLED
+            # One commit records the creation and its outcome together: if it is lost, the
+            # next try finds the mailbox in dimail and recognises it as ours.
+            done = {"status": status, "last_error": None, "sync_requested_at": None}
+            if _record(mailbox, marked, facts, **done):
+                if mailbox.confirmation_sent_at is None and mailbox.secondary_email:
+                    job_id = confirmation_job_id(mailbox.id)
+                    enqueue_once(send_confirmation, mailbox.id, sealed, job_id=job_id)
+                return status
+        db.session.refresh(mailbox)  # edited meanwhile: start over from the new wishes
+    return "edited while syncing: left marked for the next run"
+
+
+def _converge(client, domain: Domain, mailbox: Mailbox, facts: dict) -> str | None:
+    """The calls that make dimail match the row; what each achieved goes into `facts` at once,
+    so that a failure half-way still records it. Returns the sealed new password, if any."""
     sealed = None
-    try:
-        if mailbox.dimail_created_at is None:
-            sealed = _create(client, domain, mailbox)
-        if not mailbox.names_synced:
-            client.update_mailbox(domain.name, mailbox.local_part, **_names(mailbox))
-            mailbox.names_synced = True
-            db.session.commit()
-        if mailbox.dimail_enabled != mailbox.enabled_wanted:
-            if mailbox.enabled_wanted:
-                client.enable_mailbox(domain.name, mailbox.local_part, **_snake_names(mailbox))
-            else:
-                client.disable_mailbox(domain.name, mailbox.local_part)
-            mailbox.dimail_enabled = mailbox.enabled_wanted
-    except (DimailUnavailable, DimailAuthError) as exc:
-        mailbox.last_error = (
-            BAD_CREDENTIALS if isinstance(exc, DimailAuthError) else UNREACHABLE.format(detail=exc)
-        )
-        db.session.commit()
-        raise
-    except DimailRejected as exc:
-        mailbox.last_error = f"dimail refused: {exc.detail or exc.status}"
-        what = "the creation of" if mailbox.dimail_created_at is None else "a change to"
-        if mailbox.dimail_created_at is None:
-            mailbox.status = MailboxStatus.FAILED
-        mailbox.sync_requested_at = None
-        audit.record(
-            domain,
-            "mailbox.failed",
-            f"dimail refused {what} {_target(mailbox)}: {exc.detail or exc.status}",
-            target=_target(mailbox),
-        )
-        db.session.commit()
-        return "failed"
-    mailbox.status = MailboxStatus.ENABLED if mailbox.enabled_wanted else MailboxStatus.DISABLED
-    mailbox.last_error = None
-    mailbox.sync_requested_at = None
-    # One commit records the creation (made by _create) and its outcome together: if it is
-    # lost, the next try finds the mailbox in dimail and recognises it as ours.
+    names_synced, dimail_enabled = mailbox.names_synced, mailbox.dimail_enabled
+    if mailbox.dimail_created_at is None:
+        sealed = _create(client, domain, mailbox)
+        facts.update(dimail_created_at=utcnow(), dimail_enabled=True, names_synced=True)
+        names_synced = dimail_enabled = True
+    if not names_synced:
+        client.update_mailbox(domain.name, mailbox.local_part, **_names(mailbox))
+        facts["names_synced"] = True
+    if dimail_enabled != mailbox.enabled_wanted:
+        if mailbox.enabled_wanted:
+            client.enable_mailbox(domain.name, mailbox.local_part, **_snake_names(mailbox))
+        else:
+            client.disable_mailbox(domain.name, mailbox.local_part)
+        facts["dimail_enabled"] = mailbox.enabled_wanted
+    return sealed
+
+
+def _record(mailbox: Mailbox, marked, facts: dict, **outcome) -> bool:
+    """Write `facts` and `outcome` if the row's mark is still `marked`, and commit; True then.
+
+    Otherwise the row was edited meanwhile: only dimail's facts are written (names pushed by
+    this run count as not pushed, the new ones may differ) and False is returned."""
+    same_mark = (
+        Mailbox.sync_requested_at.is_(None)
+        if marked is None
+        else Mailbox.sync_requested_at == marked
+    )
+    row = db.update(Mailbox).where(Mailbox.id == mailbox.id)
+    written = db.session.execute(row.where(same_mark).values(**facts, **outcome)).rowcount
+    if not written:
+        kept = {k: facts[k] for k in ("dimail_created_at", "dimail_enabled") if k in facts}
+        if "names_synced" in facts:
+            kept["names_synced"] = False
+        if kept:
+            db.session.execute(row.values(**kept))
     db.session.commit()
-    if mailbox.confirmation_sent_at is None and mailbox.secondary_email:
-        enqueue_once(send_confirmation, mailbox.id, sealed, job_id=confirmation_job_id(mailbox.id))
-    return mailbox.status
+    return bool(written)
 
 
 def _names(mailbox: Mailbox) -> dict:
@@ -289,9 +335,6 @@ def _create(client, domain: Domain, mailbox: Mailbox):
                 409,
             ) from exc
         sealed = None  # ours, from a try whose answer was lost: its password is unknown
-    mailbox.dimail_created_at = utcnow()
-    mailbox.dimail_enabled = True
-    mailbox.names_synced = True
     return sealed
 
 

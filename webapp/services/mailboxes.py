@@ -15,6 +15,7 @@ from webapp import audit
 from webapp.extensions import db
 from webapp.jobs import mailboxes as jobs
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
+from webapp.models.base import utcnow
 from webapp.models.mailbox import name_key
 from webapp.pagination import paginate_rows
 from webapp.services.results import Result
@@ -174,6 +175,8 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
     if names_changed and mailbox.dimail_created_at is not None:
         mailbox.names_synced = False
         return _sync(mailbox, "The new names are being sent to the mail platform.")
+    if names_changed:
+        _move_mark(mailbox)
     db.session.commit()
     return Result.success(mailbox, "The mailbox is saved.")
 
@@ -195,6 +198,7 @@ def set_enabled(mailbox: Mailbox, enabled: bool) -> Result:
         target=_target(mailbox),
     )
     if mailbox.dimail_created_at is None:
+        _move_mark(mailbox)
         db.session.commit()
         return Result.success(mailbox, "Saved; it applies when the mailbox is created.")
     mailbox.status = MailboxStatus.ENABLED if enabled else MailboxStatus.DISABLED
@@ -222,6 +226,14 @@ def _requester_id() -> int | None:
     if has_request_context() and current_user.is_authenticated:
         return current_user.id
     return None
+
+
+def _move_mark(mailbox: Mailbox) -> None:
+    """A change to a mailbox that is on its way to dimail: moving its mark tells a job running
+    right now that the row changed under it, so that it does not write over the change and
+    takes it along instead (webapp.jobs.mailboxes._record)."""
+    if mailbox.sync_requested_at is not None:
+        mailbox.sync_requested_at = utcnow()
 
 
 def _sync(mailbox: Mailbox, message: str) -> Result:
