@@ -129,15 +129,16 @@ def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
         return "waiting for the domain"
     claimed = _claim(mailbox_ids)  # the others are their own jobs' to sync
     session = db.session()
-    # Each mailbox is read when its turn comes, with its claim held; reloading the domain and
-    # the finished mailboxes after every commit would only double the queries.
+    # The batch's rows are read once, here, and not reloaded after each commit: a row edited
+    # since is caught by its moved mark when its outcome is written (_record), and redone.
     session.expire_on_commit = False
+    rows = {m.id: m for m in db.session.scalars(db.select(Mailbox).where(Mailbox.id.in_(claimed)))}
     client = dimail_client()
     synced = faults_in_a_row = 0
     handed: list[int] = []  # released already, now their own jobs': not to be released again
     try:
         for position, mailbox_id in enumerate(claimed):
-            outcome = _sync_claimed(client, domain, mailbox_id)
+            outcome = _sync_claimed(client, domain, rows.get(mailbox_id))
             if outcome is None:
                 faults_in_a_row += 1
                 handed += _hand_over(claimed[position : position + 1])
@@ -153,12 +154,11 @@ def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
     return f"{synced} of {len(mailbox_ids)} synced"
 
 
-def _sync_claimed(client, domain: Domain, mailbox_id: int) -> bool | None:
+def _sync_claimed(client, domain: Domain, mailbox: Mailbox | None) -> bool | None:
     """Sync one claimed mailbox of a batch: True when done, False when skipped, None on a
     transient fault (its error is recorded on the row)."""
-    mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None or mailbox.sync_requested_at is None:
-        return False  # removed, or done by another job meanwhile
+        return False  # removed, or done by another job before this batch claimed it
     try:
         _sync_one(client, domain, mailbox)
     except (DimailUnavailable, DimailAuthError):
@@ -276,7 +276,12 @@ def _record(mailbox: Mailbox, marked, facts: dict, **outcome) -> bool:
         if marked is None
         else Mailbox.sync_requested_at == marked
     )
-    row = db.update(Mailbox).where(Mailbox.id == mailbox.id)
+    # Plain UPDATEs: the loaded object is not touched (it is reloaded if the row was edited).
+    row = (
+        db.update(Mailbox)
+        .where(Mailbox.id == mailbox.id)
+        .execution_options(synchronize_session=False)
+    )
     written = db.session.execute(row.where(same_mark).values(**facts, **outcome)).rowcount
     if not written:
         kept = {k: facts[k] for k in ("dimail_created_at", "dimail_enabled") if k in facts}
