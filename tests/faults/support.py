@@ -100,6 +100,9 @@ def worker_environment(config) -> dict[str, str]:
         BASE_URL=config["BASE_URL"],
         SEND_MAILBOX_PASSWORD="1" if config["SEND_MAILBOX_PASSWORD"] else "",
         PASSWORD_HASH_METHOD=config["PASSWORD_HASH_METHOD"],
+        JOB_RETRY_INTERVALS=",".join(map(str, config["JOB_RETRY_INTERVALS"])),
+        JOB_TIMEOUT=str(config["JOB_TIMEOUT"]),
+        RECONCILE_AFTER_SECONDS=str(config["RECONCILE_AFTER_SECONDS"]),
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -17,10 +17,11 @@ from tests.faults.support import (
     expected_confirmations,
     mailbox_rows,
 )
-from webapp.jobs.mailboxes import sync_job_id
+from webapp.jobs.mailboxes import BATCH_JOB_PREFIX, sync_job_id
 from webapp.jobs.periodic import reconcile
 from webapp.jobs.queue import queue
-from webapp.models import MailboxStatus
+from webapp.models import DomainStatus, MailboxStatus
+from webapp.services.domain_status import change_status
 
 pytestmark = pytest.mark.faults
 
@@ -100,3 +101,64 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
 
     page = client.get("/domains/acme.fr/mailboxes/").get_data(as_text=True)
     assert f"{COUNT} mailboxes" in page and 'data-status="syncing"' not in page
+
+
+def test_a_worker_killed_inside_a_batch_job_loses_nothing_and_repeats_nothing(
+    app, client, owner, make_domain, dimail, outbox, workers
+):
+    """The same crash while the mailboxes that waited for their domain travel in batch jobs."""
+    app.config["RECONCILE_AFTER_SECONDS"] = 0
+    domain = make_domain("acme.fr", owner=owner)  # pending: the mailboxes wait
+    dimail.add_domain("acme.fr")
+    create_mailboxes(domain, COUNT)
+    queue().empty()  # their own jobs found the domain pending and had nothing to do
+    change_status(domain, DomainStatus.ENABLED, reason="set by hand")
+
+    dimail.faults(latency_ms=30)
+    first = None
+    switch = KillOnNthCreation(KILLED_AT, kill=lambda: workers.kill(first))
+    switch.install(dimail.app)
+    first = workers.start(app.config)
+    try:
+        first.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the worker was not killed:\n{workers.output(first)}")
+
+    rows = mailbox_rows()
+    assert len([box for box in rows if box.status == MailboxStatus.ENABLED]) == KILLED_AT - 1
+    assert all(box.syncing for box in rows if box.status == MailboxStatus.PENDING)
+    page = client.get("/domains/acme.fr/mailboxes/").get_data(as_text=True)
+    assert 'data-status="syncing"' in page  # the list says they are on their way
+
+    # The dead batch job is "started" for RQ and its claims are held, until the job's timeout
+    # (and a little more) has passed: moved past that point, as in the test above.
+    [abandoned] = StartedJobRegistry(queue=queue()).get_job_ids(cleanup=False)
+    assert abandoned.startswith(BATCH_JOB_PREFIX)
+    StartedJobRegistry(queue=queue()).cleanup(
+        timestamp=time.time() + app.config["JOB_TIMEOUT"] + 61
+    )
+    connection = queue().connection
+    claims = connection.keys("webapp:lock:*")
+    assert claims and all(
+        0 < connection.ttl(key) <= app.config["JOB_TIMEOUT"] + 10 for key in claims
+    )
+    connection.delete(*claims)
+
+    dimail.faults(latency_ms=0)
+    reconcile()
+    second = workers.start(app.config, "--burst")
+    try:
+        second.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the second worker did not finish:\n{workers.output(second)}")
+    assert second.returncode == 0, workers.output(second)
+    assert not any(reconcile().values())
+
+    rows = mailbox_rows()
+    assert [box.local_part for box in rows] == [f"person{i:02}" for i in range(COUNT)]
+    assert {box.status for box in rows} == {MailboxStatus.ENABLED}
+    assert not any(box.syncing or box.last_error or box.email_error for box in rows)
+    assert dimail.creations("mailbox:") == {
+        f"mailbox:person{i:02}@acme.fr": 1 for i in range(COUNT)
+    }
+    assert confirmations(outbox) == expected_confirmations(COUNT)
