@@ -371,6 +371,74 @@ def test_the_list_costs_the_same_queries_at_any_size(app, client, enabled):
     assert queries_for_page() == small
 
 
+def _found(client, query):
+    page = client.get("/domains/acme.fr/mailboxes/", query_string={"q": query})
+    return set(re.findall(r"<td>([^<@]+)@acme\.fr</td>", page.get_data(as_text=True)))
+
+
+@pytest.mark.parametrize("selective", [True, False], ids=["by-ids", "in-sort-order"])
+def test_search_looks_into_address_names_and_secondary_email(
+    app, client, enabled, monkeypatch, selective
+):
+    from webapp.services import mailboxes as service
+
+    # Both ways of reading a search's page give the same answers.
+    monkeypatch.setattr(service, "SELECTIVE_SEARCH", 1000 if selective else 0)
+    db.session.execute(
+        sa.insert(Mailbox),
+        [
+            {"domain_id": enabled.id, "local_part": "j.dupont", "first_name": "Jeanne",
+             "last_name": "Dupont", "name_key": "jeanne dupont",
+             "secondary_email": "Jeanne.Perso@Home.example", "status": "enabled"},
+            {"domain_id": enabled.id, "local_part": "gaelle", "first_name": "Gaëlle",
+             "last_name": "Straße", "name_key": "gaëlle strasse", "status": "disabled"},
+            {"domain_id": enabled.id, "local_part": "x_100%", "first_name": "Pat",
+             "last_name": "Cent", "name_key": "pat cent", "status": "enabled"},
+        ],
+    )  # fmt: skip
+    db.session.commit()
+    assert _found(client, "dupont") == {"j.dupont"}  # address and last name
+    assert _found(client, "JEANNE") == {"j.dupont"}  # first name, any case
+    assert _found(client, "perso@home") == {"j.dupont"}  # secondary email, any case
+    assert _found(client, "j.dupont@acme.fr") == {"j.dupont"}  # the full address
+    assert _found(client, "GAËLLE") == {"gaelle"}
+    assert _found(client, "straße") == {"gaelle"}  # case-folded like the stored names
+    assert _found(client, "100%") == {"x_100%"}  # LIKE wildcards are plain characters
+    assert _found(client, "_") == {"x_100%"}
+    assert _found(client, "dupont\njeanne") == set()  # never across two fields
+    by_status = client.get("/domains/acme.fr/mailboxes/?q=e&status=disabled")
+    assert "1 mailbox " in by_status.get_data(as_text=True)
+
+
+def test_the_search_follows_edits(client, enabled):
+    client.post_form("/domains/acme.fr/mailboxes/", FORM)
+    assert _found(client, "doe") == {"jane.doe"}
+    edit = {"first_name": "Jane", "last_name": "Martin", "secondary_email": "jm@work.example"}
+    assert client.post_form("/domains/acme.fr/mailboxes/jane.doe/", edit).status_code == 303
+    assert _found(client, "martin") == {"jane.doe"}
+    assert _found(client, "work.example") == {"jane.doe"}
+    assert _found(client, "jane.doe") == {"jane.doe"}
+    assert _found(client, "home.org") == set()
+    assert _found(client, "jane doe") == set()
+
+
+def test_the_list_total_without_a_search_comes_from_the_status_counts(app, client, enabled):
+    app.config["PAGE_SIZE"] = 2
+    for i, status in enumerate(["enabled", "enabled", "disabled", "failed", "enabled"]):
+        db.session.add(
+            Mailbox(domain_id=enabled.id, local_part=f"u{i}", first_name="F", last_name=f"L{i}",
+                    name_key=f"f l{i}", status=status)
+        )  # fmt: skip
+    db.session.commit()
+    page = client.get("/domains/acme.fr/mailboxes/").get_data(as_text=True)
+    assert "5 mailboxes" in page and "Page 1 of 3" in page
+    enabled_only = client.get("/domains/acme.fr/mailboxes/?status=enabled&page=9")
+    assert "3 mailboxes" in enabled_only.get_data(as_text=True)
+    assert "Page 2 of 2" in enabled_only.get_data(as_text=True)
+    pending = client.get("/domains/acme.fr/mailboxes/?status=pending").get_data(as_text=True)
+    assert "0 mailboxes" in pending and "No mailbox matches this search." in pending
+
+
 def test_viewers_see_mailboxes_but_cannot_create(client, make_user, make_domain, grant, login_as):
     domain = make_domain("acme.fr", owner=make_user(), status=DomainStatus.ENABLED)
     viewer = make_user()

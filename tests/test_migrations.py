@@ -30,3 +30,31 @@ def test_migrations_go_down_and_up_again(test_config, tmp_path):
         upgrade()
         assert _differences(db.engine) == []
         db.engine.dispose()
+
+
+def test_the_search_key_migration_fills_existing_mailboxes(test_config, tmp_path):
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    app = create_app({**test_config, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="566beb3d4dde")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO domains (name, support_email, status, status_changed_at, "
+                    "created_at, checks_supported) VALUES ('acme.fr', 's@acme.fr', 'enabled', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO mailboxes (domain_id, local_part, first_name, last_name, "
+                    "name_key, secondary_email, status, created_at, enabled_wanted, "
+                    "names_synced) VALUES (1, 'j.doe', 'Jane', 'Doe', 'jane doe', "
+                    "'Jane@Home.ORG', 'enabled', CURRENT_TIMESTAMP, 1, 1)"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            key = conn.execute(sa.text("SELECT search_key FROM mailboxes")).scalar_one()
+        assert key == "j.doe\njane doe\njane@home.org"
+        db.engine.dispose()

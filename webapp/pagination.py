@@ -31,9 +31,15 @@ def page_number(raw) -> int:
         return 1
 
 
-def paginate_rows(stmt, page: int, per_page: int) -> Page:
-    """Execute `stmt` for one page; a page past the end shows the last one."""
-    total = db.session.scalar(db.select(func.count()).select_from(stmt.order_by(None).subquery()))
+def paginate_rows(stmt, page: int, per_page: int, total: int | None = None) -> Page:
+    """Execute `stmt` for one page; a page past the end shows the last one.
+
+    `total`, when the caller already knows how many rows `stmt` gives, saves the COUNT query.
+    """
+    if total is None:
+        total = db.session.scalar(
+            db.select(func.count()).select_from(stmt.order_by(None).subquery())
+        )
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()

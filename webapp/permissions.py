@@ -57,6 +57,22 @@ def role_of(user, domain: Domain) -> Role | None:
     return Role(access) if access else None
 
 
+def _domain_and_role(name: str, user) -> tuple[Domain | None, Role | None]:
+    """The domain named in the URL and the user's role on it, in one query (every page of a
+    domain needs both)."""
+    row = db.session.execute(
+        db.select(Domain, DomainAccess.role)
+        .outerjoin(
+            DomainAccess,
+            db.and_(DomainAccess.domain_id == Domain.id, DomainAccess.user_id == user.id),
+        )
+        .where(Domain.name == name.lower())
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], Role(row[1]) if row[1] else None
+
+
 @dataclass(frozen=True)
 class Abilities:
     """What the current user may do on one domain; templates and views read the same answer."""
@@ -147,10 +163,9 @@ def require_role(minimum: Role, *, superuser_only: bool = False, or_if=None):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, domain: str, **kwargs):
-            found = db.session.scalar(db.select(Domain).where(Domain.name == domain.lower()))
+            found, role = _domain_and_role(domain, current_user)
             if found is None:
                 abort(404)
-            role = role_of(current_user, found)
             if not current_user.is_superuser:
                 if role is None:
                     abort(404)

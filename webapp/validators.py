@@ -1,5 +1,6 @@
 """Validation of the names and addresses users type, shared by forms, services and the CLI."""
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -82,7 +83,14 @@ def _is_ip_address(name: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
 def unicode_domain_name(ascii_name: str) -> str:
+    """The Unicode form of an ASCII (punycode) domain name, for display.
+
+    Decoding checks every label against the IDNA tables, which costs more than the rest of a
+    table row; pages show a domain's name many times, so the answers (a pure function of the
+    name) are remembered.
+    """
     try:
         return idna.decode(ascii_name)
     except (idna.IDNAError, UnicodeError):

@@ -1,4 +1,4 @@
-from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms import EmailField, HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
@@ -42,6 +42,7 @@ class ActionForm(BaseForm):
     confirm = HiddenField()
 
 
+# The list's filters: a GET form written in the template (no validation, nothing to bind).
 SORT_CHOICES = [
     SelectChoice("name", "Name (A to Z)"),
     SelectChoice("-name", "Name (Z to A)"),
@@ -52,12 +53,3 @@ SORT_CHOICES = [
 STATUS_CHOICES = [SelectChoice("", "All statuses")] + [
     SelectChoice(s.value, s.label) for s in MailboxStatus
 ]
-
-
-class ListFilterForm(BaseForm):
-    class Meta:
-        csrf = False  # a GET search form
-
-    q = StringField("Search mailboxes")
-    status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False)
-    sort = SelectField("Sort by", choices=SORT_CHOICES, validate_choice=False)

@@ -4,8 +4,9 @@ from flask_login import current_user
 from webapp.forms import apply_errors, query_text
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.mailboxes.forms import (
+    SORT_CHOICES,
+    STATUS_CHOICES,
     ActionForm,
-    ListFilterForm,
     MailboxEditForm,
     MailboxForm,
     NamesForm,
@@ -35,9 +36,10 @@ def _list_params() -> dict:
 
 def _list(domain, form, status=200, partial="mailboxes/_list.html"):
     params = _list_params()
+    counts = service.counts(domain)
     page = service.listing(
         domain, page=page_number(request.args.get("page")),
-        per_page=current_app.config["PAGE_SIZE"], **params,
+        per_page=current_app.config["PAGE_SIZE"], counts=counts, **params,
     )  # fmt: skip
     return render(
         "mailboxes/index.html",
@@ -46,10 +48,11 @@ def _list(domain, form, status=200, partial="mailboxes/_list.html"):
         domain=domain,
         abilities=g.abilities,
         form=form,
-        filters=ListFilterForm(formdata=None, data=params),
+        status_choices=STATUS_CHOICES,
+        sort_choices=SORT_CHOICES,
         params=params,
         page=page,
-        counts=service.counts(domain),
+        counts=counts,
     )
 
 

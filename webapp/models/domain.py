@@ -1,12 +1,12 @@
 import enum
 from datetime import datetime
 
-import idna
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import utcnow
+from webapp.validators import unicode_domain_name
 
 
 class DomainStatus(enum.StrEnum):
@@ -103,10 +103,7 @@ class Domain(db.Model):
 
     @property
     def unicode_name(self) -> str:
-        try:
-            return idna.decode(self.name)
-        except idna.IDNAError:
-            return self.name
+        return unicode_domain_name(self.name)
 
     def __repr__(self) -> str:
         return f"<Domain {self.name} {self.status}>"

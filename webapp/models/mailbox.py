@@ -24,6 +24,25 @@ def name_key(first_name: str, last_name: str) -> str:
     return f"{(first_name or '').strip()} {(last_name or '').strip()}".casefold()
 
 
+# Between the parts of the search key: no part can hold it (local parts, names and email
+# addresses are validated), so a search term never matches across two parts.
+SEARCH_KEY_SEPARATOR = "\n"
+
+
+def search_key(local_part: str | None, name_key_: str | None, secondary_email: str | None) -> str:
+    """What the list's search looks into: the address, the names and the secondary email, in one
+    case-folded string, so that a search is one LIKE over one indexed column instead of three
+    (one of them through lower()) over the rows."""
+    parts = (local_part or "", name_key_ or "", secondary_email or "")
+    return SEARCH_KEY_SEPARATOR.join(parts).casefold()
+
+
+def _search_key_default(context) -> str:
+    """The column default: every INSERT computes the key, ORM objects and bulk inserts alike."""
+    row = context.get_current_parameters()
+    return search_key(row.get("local_part"), row.get("name_key"), row.get("secondary_email"))
+
+
 class Mailbox(db.Model):
     __tablename__ = "mailboxes"
     __table_args__ = (
@@ -32,6 +51,8 @@ class Mailbox(db.Model):
         sa.UniqueConstraint("domain_id", "name_key", name="uq_mailboxes_domain_name_key"),
         sa.Index("ix_mailboxes_domain_status", "domain_id", "status"),
         sa.Index("ix_mailboxes_domain_last_name", "domain_id", "last_name", "first_name"),
+        # A search reads this index only (the key and the row id), never the rows.
+        sa.Index("ix_mailboxes_domain_search_key", "domain_id", "search_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +63,9 @@ class Mailbox(db.Model):
     name_key: Mapped[str] = mapped_column(sa.String(401))
     # Where the confirmation goes; unknown for mailboxes imported from dimail.
     secondary_email: Mapped[str | None] = mapped_column(sa.String(254))
+    # search_key(local_part, name_key, secondary_email): set on insert by its default and on
+    # update by the ORM event below (a bulk UPDATE of those columns must set it too).
+    search_key: Mapped[str] = mapped_column(sa.Text, default=_search_key_default, deferred=True)
     status: Mapped[str] = mapped_column(sa.String(20), default=MailboxStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -76,3 +100,16 @@ class Mailbox(db.Model):
     @property
     def syncing(self) -> bool:
         return self.sync_requested_at is not None
+
+
+_SEARCHED = ("local_part", "name_key", "secondary_email")
+
+
+@sa.event.listens_for(Mailbox, "before_update")
+def _refresh_search_key(_mapper, _connection, mailbox: Mailbox) -> None:
+    attrs = sa.inspect(mailbox).attrs
+    if any(attrs[name].history.has_changes() for name in _SEARCHED):
+        # Set without reading the old value: the column is deferred (the pages never show it).
+        mailbox.search_key = search_key(
+            mailbox.local_part, mailbox.name_key, mailbox.secondary_email
+        )

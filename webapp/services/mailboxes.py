@@ -6,6 +6,7 @@ dimail match. Nothing here talks to dimail.
 
 from dataclasses import replace
 
+import sqlalchemy as sa
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import func
@@ -16,7 +17,7 @@ from webapp.extensions import db
 from webapp.jobs import mailboxes as jobs
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
 from webapp.models.base import utcnow
-from webapp.models.mailbox import name_key
+from webapp.models.mailbox import SEARCH_KEY_SEPARATOR, name_key
 from webapp.pagination import paginate_rows
 from webapp.services.results import Result
 from webapp.validators import (
@@ -272,24 +273,44 @@ def send_login_link(mailbox: Mailbox) -> Result:
     return Result.success(mailbox, f"A login link is being sent to {mailbox.secondary_email}.")
 
 
+# A search matching at most this many mailboxes reads its matches through the search index,
+# then sorts them; a broader one walks the list in its sort order and stops after one page.
+SELECTIVE_SEARCH = 1000
+
+
 def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", page: int = 1,
-            per_page: int = 50):  # fmt: skip
-    """One page of a domain's mailboxes: a COUNT and a page query, whatever the total."""
-    stmt = db.select(Mailbox).where(Mailbox.domain_id == domain.id)
-    if status in set(MailboxStatus):
-        stmt = stmt.where(Mailbox.status == status)
+            per_page: int = 50, counts: dict[str, int] | None = None):  # fmt: skip
+    """One page of a domain's mailboxes: a COUNT and a page query, whatever the total.
+
+    `counts`, the domain's mailboxes by status (see counts(), which the list shows anyway), saves
+    the COUNT when no search term narrows the list.
+    """
+    where = [Mailbox.domain_id == domain.id]
+    by_status = status in set(MailboxStatus)
+    if by_status:
+        where.append(Mailbox.status == status)
+    stmt = db.select(Mailbox).where(*where)
+    total = None
     q = (q or "").strip().lower()
     if q:
         term = q.split("@", 1)[0] if q.endswith(f"@{domain.name}") else q
-        stmt = stmt.where(
-            db.or_(
-                Mailbox.local_part.contains(term, autoescape=True),
-                Mailbox.name_key.contains(term.casefold(), autoescape=True),
-                func.lower(Mailbox.secondary_email).contains(term, autoescape=True),
-            )
-        )
+        needle = term.casefold()
+        if SEARCH_KEY_SEPARATOR in needle:
+            matches = sa.false()  # no field holds it: it could only match across two fields
+        else:
+            matches = Mailbox.search_key.contains(needle, autoescape=True)
+        found = db.select(Mailbox.id).where(*where, matches)
+        total = db.session.scalar(db.select(func.count()).select_from(found.subquery()))
+        if total <= SELECTIVE_SEARCH:
+            # The matches by their ids only: the database reads them from the search index,
+            # instead of walking the whole list in its sort order to find them.
+            stmt = db.select(Mailbox).where(Mailbox.id.in_(found))
+        else:
+            stmt = found.with_only_columns(Mailbox)
+    elif counts is not None:
+        total = counts.get(status, 0) if by_status else sum(counts.values())
     stmt = stmt.order_by(*SORTS.get(sort, SORTS["name"]), Mailbox.id)
-    result = paginate_rows(stmt, page, per_page)
+    result = paginate_rows(stmt, page, per_page, total=total)
     return replace(result, items=[row[0] for row in result.items])
 
 
