@@ -300,12 +300,14 @@ def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", p
         else:
             matches = Mailbox.search_key.contains(needle, autoescape=True)
         found = db.select(Mailbox.id).where(*where, matches)
-        total = db.session.scalar(db.select(func.count()).select_from(found.subquery()))
-        if total <= SELECTIVE_SEARCH:
-            # The matches by their ids only: the database reads them from the search index,
-            # instead of walking the whole list in its sort order to find them.
-            stmt = db.select(Mailbox).where(Mailbox.id.in_(found))
+        # One pass over the search index gives the matches' ids, hence their number, unless
+        # there are too many to carry around: then they are counted, and the list walked.
+        ids = db.session.scalars(found.limit(SELECTIVE_SEARCH + 1)).all()
+        if len(ids) <= SELECTIVE_SEARCH:
+            total = len(ids)
+            stmt = db.select(Mailbox).where(Mailbox.id.in_(ids))
         else:
+            total = db.session.scalar(db.select(func.count()).select_from(found.subquery()))
             stmt = found.with_only_columns(Mailbox)
     elif counts is not None:
         total = counts.get(status, 0) if by_status else sum(counts.values())
