@@ -32,8 +32,9 @@ given next to it.
 The client threads run on the same 2-core machine as the server and take some of its CPU: the
 throughputs are those of the pair, a lower bound for the server alone.
 
-Prints a table, writes it with a description of the machine to bench/results/pages.md, and
-exits 0; it exits 1 when a page answers anything but 200 or lacks what it should show.
+Prints a table, writes it with a description of the machine to the "pages" section of
+bench/RESULTS.md, and exits 0; it exits 1 when a page answers anything but 200 or lacks what
+it should show.
 """
 
 import concurrent.futures
@@ -41,11 +42,9 @@ import contextlib
 import logging
 import math
 import os
-import platform
 import re
 import secrets
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -61,6 +60,8 @@ import psutil  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from report import machine  # noqa: E402
+from report import write_section as report_section  # noqa: E402
 
 from webapp import create_app  # noqa: E402
 from webapp.dev import free_port  # noqa: E402
@@ -70,7 +71,6 @@ from webapp.models.base import utcnow  # noqa: E402
 from webapp.models.mailbox import name_key  # noqa: E402
 from webapp.permissions import Role  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "pages.md"
 DOMAINS = 200
 BIG, BIG_MAILBOXES, ALIAS_NAMES, ALIAS_DESTINATIONS = "big.bench.example", 10_000, 1_000, 2
 SMALL, SMALL_MAILBOXES = "small.bench.example", 100
@@ -82,7 +82,7 @@ NEEDLE, NEEDLE_AT = "quixote", (1_234, 5_678, 9_012)
 FIRST_NAMES = ("Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Gaëlle", "Hugo", "Inès")
 PAGE_SIZE = 50  # the application's default PAGE_SIZE, not settable from the environment
 
-REQUESTS = 300  # per page, in ROUNDS batches
+REQUESTS = 900  # per page, in ROUNDS batches
 ROUNDS = 3
 THREADS = 4
 WARM_UP = 10
@@ -434,28 +434,6 @@ def stats(batches: list[dict]) -> dict:
 # ------------------------------------------------------------------------------ reporting
 
 
-def machine(load_before: tuple[float, float, float]) -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = psutil.virtual_memory().total / 2**30
-    return (
-        f"Measured on {platform.system()} {platform.release()} with {os.cpu_count()} CPUs "
-        f"(nproc {len(os.sched_getaffinity(0))}, {model}), {memory:.1f} GiB of memory, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version} (the library "
-        f"Python's sqlite3 module uses), gunicorn with 2 sync workers. The client threads run "
-        "on the same machine and share its CPUs with the server."
-        + f" Load average (1 min) {load_before[0]:.2f} at the start and {os.getloadavg()[0]:.2f} "
-        "at the end: anything above the bench's own load is other work on the machine, which "
-        "slows the numbers above."
-    )
-
-
 def table(results: list[tuple], queries: dict[str, set[int]]) -> str:
     health = results[0][1]["p50"]
     lines = [
@@ -543,13 +521,17 @@ def main() -> int:
     print(memory)
     print(summary)
     print(setup)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        "# Pages under gunicorn\n\n"
-        "Produced by `.venv/bin/python bench/pages.py`.\n\n"
-        f"{text}\n\n{memory}\n\n{summary}\n\n{setup}\n\n{machine(load_before)}\n"
+    shared = (
+        "gunicorn runs 2 sync workers; the client threads run on the same machine and share its "
+        "CPUs with the server."
     )
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}; {time.perf_counter() - started:.0f} s in all")
+    where = report_section(
+        "pages",
+        "## Pages under gunicorn\n\n"
+        "Produced by `.venv/bin/python bench/pages.py`.\n\n"
+        f"{text}\n\n{memory}\n\n{summary}\n\n{setup}\n\n{machine(load_before, shared)}\n",
+    )
+    print(f"\nwritten to {where.relative_to(ROOT)}; {time.perf_counter() - started:.0f} s in all")
     return 0
 
 

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from webapp.extensions import db
 
@@ -31,10 +33,13 @@ def page_number(raw) -> int:
         return 1
 
 
-def paginate_rows(stmt, page: int, per_page: int, total: int | None = None) -> Page:
+def paginate_rows(stmt, page: int, per_page: int, total: int | None = None, order=()) -> Page:
     """Execute `stmt` for one page; a page past the end shows the last one.
 
     `total`, when the caller already knows how many rows `stmt` gives, saves the COUNT query.
+    `order`, the sort (which must be total: end it with a unique column), lets a page in the
+    second half be read from the end in reverse order, so that the last pages of a long list
+    skip a few rows instead of nearly all of them.
     """
     if total is None:
         total = db.session.scalar(
@@ -42,5 +47,25 @@ def paginate_rows(stmt, page: int, per_page: int, total: int | None = None) -> P
         )
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    offset = (page - 1) * per_page
+    if order and offset > total // 2:
+        size = min(per_page, total - offset)
+        from_end = db.session.execute(
+            stmt.order_by(*(reverse(clause) for clause in order))
+            .limit(size)
+            .offset(total - offset - size)
+        ).all()
+        rows = from_end[::-1]
+    else:
+        rows = db.session.execute(stmt.order_by(*order).limit(per_page).offset(offset)).all()
     return Page(items=rows, page=page, pages=pages, total=total)
+
+
+def reverse(clause):
+    """The opposite direction of one ORDER BY term (NULLs move to the other end with it on
+    SQLite and PostgreSQL alike, so the reversed order is exactly the reverse sequence)."""
+    if isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op:
+        return clause.element.asc()
+    if isinstance(clause, UnaryExpression) and clause.modifier is operators.asc_op:
+        return clause.element.desc()
+    return clause.desc()

@@ -6,7 +6,7 @@ from webapp.models.audit import AuditEntry
 from webapp.models.domain import Domain, DomainStatus
 from webapp.models.invitation import Invitation, PasswordToken
 from webapp.models.login_throttle import LoginThrottle
-from webapp.models.mailbox import Mailbox, MailboxStatus
+from webapp.models.mailbox import Mailbox, MailboxCount, MailboxStatus
 from webapp.models.user import User
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "Mailbox",
+    "MailboxCount",
     "MailboxStatus",
     "PasswordToken",
     "User",

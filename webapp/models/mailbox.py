@@ -113,3 +113,17 @@ def _refresh_search_key(_mapper, _connection, mailbox: Mailbox) -> None:
         mailbox.search_key = search_key(
             mailbox.local_part, mailbox.name_key, mailbox.secondary_email
         )
+
+
+class MailboxCount(db.Model):
+    """How many mailboxes a domain has in each status, kept by database triggers (see the
+    migration that creates this table) on every insert, delete and status change, whoever
+    writes: the list pages read a few rows here instead of counting thousands."""
+
+    __tablename__ = "mailbox_counts"
+
+    domain_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("domains.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

@@ -13,7 +13,7 @@ from webapp import audit
 from webapp.extensions import db
 from webapp.jobs.domains import request_sync
 from webapp.jobs.queue import enqueue_once
-from webapp.models import Alias, Domain, DomainAccess, DomainStatus, Mailbox, User
+from webapp.models import Alias, Domain, DomainAccess, DomainStatus, MailboxCount, User
 from webapp.models.base import utcnow
 from webapp.pagination import paginate_rows
 from webapp.permissions import Role
@@ -137,8 +137,8 @@ def list_domains(user: User, query: str = "", page: int = 1, per_page: int = 50)
         .scalar_subquery()
     )
     mailboxes = (
-        db.select(func.count(Mailbox.id))
-        .where(Mailbox.domain_id == Domain.id)
+        db.select(func.coalesce(func.sum(MailboxCount.n), 0))
+        .where(MailboxCount.domain_id == Domain.id)
         .correlate(Domain)
         .scalar_subquery()
     )
@@ -189,8 +189,8 @@ def counts(domain: Domain) -> dict[str, int]:
     """Mailboxes, aliases and collaborators of one domain, in one query."""
     row = db.session.execute(
         db.select(
-            db.select(func.count(Mailbox.id))
-            .where(Mailbox.domain_id == domain.id)
+            db.select(func.coalesce(func.sum(MailboxCount.n), 0))
+            .where(MailboxCount.domain_id == domain.id)
             .scalar_subquery(),
             db.select(func.count(func.distinct(Alias.local_part)))
             .where(Alias.domain_id == domain.id)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import audit
 from webapp.extensions import db
 from webapp.jobs import mailboxes as jobs
-from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
+from webapp.models import Domain, DomainStatus, Mailbox, MailboxCount, MailboxStatus
 from webapp.models.base import utcnow
 from webapp.models.mailbox import SEARCH_KEY_SEPARATOR, name_key
 from webapp.pagination import paginate_rows
@@ -311,15 +311,16 @@ def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", p
             stmt = found.with_only_columns(Mailbox)
     elif counts is not None:
         total = counts.get(status, 0) if by_status else sum(counts.values())
-    stmt = stmt.order_by(*SORTS.get(sort, SORTS["name"]), Mailbox.id)
-    result = paginate_rows(stmt, page, per_page, total=total)
+    order = (*SORTS.get(sort, SORTS["name"]), Mailbox.id)
+    result = paginate_rows(stmt, page, per_page, total=total, order=order)
     return replace(result, items=[row[0] for row in result.items])
 
 
 def counts(domain: Domain) -> dict[str, int]:
+    """The domain's mailboxes by status (kept by the database: see MailboxCount)."""
     rows = db.session.execute(
-        db.select(Mailbox.status, func.count())
-        .where(Mailbox.domain_id == domain.id)
-        .group_by(Mailbox.status)
+        db.select(MailboxCount.status, MailboxCount.n).where(
+            MailboxCount.domain_id == domain.id, MailboxCount.n > 0
+        )
     ).all()
     return {status: n for status, n in rows}
