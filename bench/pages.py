@@ -14,8 +14,9 @@ without the Secure flag, since the bench talks plain http on 127.0.0.1; a fast p
 `--no-control-socket`, since gunicorn 27 otherwise creates ~/.gunicorn/gunicorn.ctl, shared by
 every gunicorn of the account).
 The script logs in like a browser (GET /login, the CSRF token, POST /login), sends WARM_UP
-requests to each URL, then REQUESTS requests per URL from THREADS client threads at once, in
-ROUNDS rounds where the URLs take turns (each batch bounded by BATCH_SECONDS), so that a slow
+requests to each URL, then REQUESTS requests per URL from 2 and from 4 client threads at once
+(LOADS: one request per gunicorn worker, then the server saturated), in ROUNDS rounds where the
+URLs and loads take turns (each batch bounded by BATCH_SECONDS), so that a slow
 spell of the machine is shared out. It reports requests per second (answers over the time the
 batches took), the median (p50) and 99th percentile (p99, nearest rank) response times, and each
 p50 divided by the p50 of /healthz, the cheapest page.
@@ -84,7 +85,7 @@ PAGE_SIZE = 50  # the application's default PAGE_SIZE, not settable from the env
 
 REQUESTS = 900  # per page, in ROUNDS batches
 ROUNDS = 3
-THREADS = 4
+LOADS = (2, 4)  # client threads at once: one per gunicorn worker, then twice as many
 WARM_UP = 10
 BATCH_SECONDS = 20  # a batch stops early rather than run past this
 QUERY_COUNT_REPEAT = 3
@@ -370,8 +371,9 @@ def log_in(base: str) -> requests.Session:
     return session
 
 
-def measure(base: str, cookies, url: str, expect: str, count: int, warm_up: int) -> dict:
-    """`warm_up` requests, then `count` from THREADS threads: latencies (ms) and wall time."""
+def measure(base: str, cookies, url: str, expect: str, count: int, warm_up: int,
+            threads: int) -> dict:  # fmt: skip
+    """`warm_up` requests, then `count` from `threads` threads: latencies (ms) and wall time."""
     local = threading.local()
     deadline = time.monotonic() + BATCH_SECONDS
     lock = threading.Lock()
@@ -411,8 +413,8 @@ def measure(base: str, cookies, url: str, expect: str, count: int, warm_up: int)
     if problems:
         raise SystemExit(problems[0])
     started = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(THREADS) as pool:
-        batches = list(pool.map(lambda _: worker(), range(THREADS)))
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        batches = list(pool.map(lambda _: worker(), range(threads)))
     wall = time.perf_counter() - started
     times = [t for batch in batches for t in batch]
     if problems or not times:
@@ -434,20 +436,25 @@ def stats(batches: list[dict]) -> dict:
 # ------------------------------------------------------------------------------ reporting
 
 
-def table(results: list[tuple], queries: dict[str, set[int]]) -> str:
-    health = results[0][1]["p50"]
-    lines = [
-        "| page | requests | req/s | p50 ms | p99 ms | p50 / healthz p50 | SQL queries |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for label, r in results:
+def table(results: dict[int, list[tuple]], queries: dict[str, set[int]]) -> str:
+    head = "| page | SQL queries |"
+    rule = "| --- | ---: |"
+    for threads in LOADS:
+        head += (f" req/s, {threads} clients | p50 ms | p99 ms "
+                 f"| p50 / healthz p50, {threads} clients |")  # fmt: skip
+        rule += " ---: | ---: | ---: | ---: |"
+    lines = [head, rule]
+    for index, (label, _, _) in enumerate(pages()):
         q = queries[label]
         shown = str(next(iter(q))) if len(q) == 1 else "varies " + "/".join(map(str, sorted(q)))
-        done = f"{r['done']}" + (" (time limit)" if r["cut_short"] else "")
-        lines.append(
-            f"| {label} | {done} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
-            f"| {r['p50'] / health:.1f} | {shown} |"
-        )
+        line = f"| {label} | {shown} |"
+        for threads in LOADS:
+            health = results[threads][0][1]["p50"]
+            r = results[threads][index][1]
+            short = " (time limit)" if r["cut_short"] else ""
+            line += (f" {r['rps']:.0f}{short} | {r['p50']:.1f} | {r['p99']:.1f} "
+                     f"| {r['p50'] / health:.1f} |")  # fmt: skip
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -477,14 +484,19 @@ def main() -> int:
             cookies = log_in(base).cookies
             # The pages take turns, ROUNDS times, so that a slow spell of the machine does not
             # land on one page only.
-            batches: dict[str, list[dict]] = {label: [] for label, _, _ in pages()}
+            batches: dict[tuple[int, str], list[dict]] = {}
             for round_number in range(ROUNDS):
-                for label, url, expect in pages():
-                    warm_up = WARM_UP if round_number == 0 else 0
-                    batch = measure(base, cookies, url, expect, REQUESTS // ROUNDS, warm_up)
-                    batches[label].append(batch)
+                for threads in LOADS:
+                    for label, url, expect in pages():
+                        warm_up = WARM_UP if round_number == 0 else 0
+                        batch = measure(base, cookies, url, expect, REQUESTS // ROUNDS, warm_up,
+                                        threads)  # fmt: skip
+                        batches.setdefault((threads, label), []).append(batch)
                 print(f"  round {round_number + 1} of {ROUNDS} done", flush=True)
-            results = [(label, stats(batches[label])) for label, _, _ in pages()]
+            results = {
+                threads: [(label, stats(batches[threads, label])) for label, _, _ in pages()]
+                for threads in LOADS
+            }
             sampler.stop()
         except BaseException:
             if log_path.exists():
@@ -510,8 +522,11 @@ def main() -> int:
         f"at {SMALL_MAILBOXES}: {'yes' if same else 'NO'}."
     )
     setup = (
-        f"{REQUESTS} requests per page from {THREADS} client threads after {WARM_UP} warm-up "
-        f"requests, in {ROUNDS} rounds where the pages take turns, logged in as the owner of "
+        f"{REQUESTS} requests per page and load, from {LOADS[0]} client threads at once (one per "
+        f"gunicorn worker: the time a request takes) and from {LOADS[1]} (twice as many: the "
+        "server saturated, so that a request also waits for the one before it), after "
+        f"{WARM_UP} warm-up requests, in {ROUNDS} rounds where pages and loads take turns, "
+        "logged in as the owner of "
         f"{DOMAINS} domains; SQL queries counted in process ({QUERY_COUNT_REPEAT} requests per "
         "page)."
     )
