@@ -25,6 +25,14 @@ def run_migrations_online() -> None:
             directives[:] = []
 
     with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by copying it and dropping the original; with
+            # foreign keys enforced, that drop would cascade to every row that references it
+            # (dropping `domains` would delete all mailboxes). SQLite's own procedure for
+            # altering a table turns them off first; the pragma only works outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # so that the migrations run in a transaction of their own
         context.configure(
             connection=connection,
             target_metadata=db.metadata,
@@ -34,6 +42,9 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

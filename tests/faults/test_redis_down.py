@@ -11,6 +11,7 @@ from tests.faults.support import (
     mailbox_rows,
     person,
 )
+from webapp.extensions import db
 from webapp.jobs.periodic import reconcile
 from webapp.models import AliasStatus, MailboxStatus
 
@@ -73,3 +74,38 @@ def test_writes_while_redis_is_stopped_are_sent_once_it_is_back(
     assert not any(reconcile().values())  # nothing left waiting
     page = client.get(MAILBOXES).get_data(as_text=True)
     assert 'data-status="syncing"' not in page
+
+
+def test_a_domain_enabled_while_redis_is_stopped_sends_its_email_and_mailboxes_later(
+    app, client, owner, make_user, make_domain, dimail, run_jobs, outbox, own_redis
+):
+    app.config["RECONCILE_AFTER_SECONDS"] = 0
+    domain = make_domain("acme.fr", owner=owner)  # pending: its mailboxes wait for it
+    dimail.add_domain("acme.fr")
+    for i in range(3):
+        assert client.post_form(MAILBOXES, person(i)).status_code == 303
+    run_jobs()  # their jobs find the domain pending
+    client.post_form("/logout")
+    staff = make_user("staff@example.org", superuser=True)
+    client.post_form("/login", {"email": staff.email, "password": "correct-horse-battery"})
+
+    own_redis.stop()
+    response = client.post_form("/domains/acme.fr/status", {"status": "enabled"})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The domain is now enabled" in page and "nothing is lost" in page
+    assert all(box.syncing for box in mailbox_rows())  # marked, waiting for the queue
+    db.session.refresh(domain)
+    assert domain.status_email_due
+
+    own_redis.start()  # same port, empty
+    queued = reconcile()
+    assert queued["mailboxes"] == 3 and queued["status emails"] == 1
+    assert run_jobs().failed == []
+    assert not any(reconcile().values())  # nothing owed any more
+
+    assert {box.status for box in mailbox_rows()} == {MailboxStatus.ENABLED}
+    assert dimail.creations("mailbox:") == {f"mailbox:person{i:02}@acme.fr": 1 for i in range(3)}
+    [ready] = outbox.to("support@acme.fr")
+    assert "is ready" in ready["Subject"]
+    assert confirmations(outbox) == expected_confirmations(3)

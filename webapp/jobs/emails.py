@@ -38,6 +38,8 @@ def send_domain_status_email(domain_id: int, status: str) -> str:
         checks=dimail_checks,
     )
     mail.send(message)
+    domain.status_email_due = False
+    db.session.commit()
     return "sent"
 
 

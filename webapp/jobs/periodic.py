@@ -18,6 +18,7 @@ from webapp.models.base import utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 500
+STATUS_EMAIL_DAYS = 2  # an older status change is not worth an email any more
 
 
 def check_due_domains(force: bool = False) -> int:
@@ -62,6 +63,7 @@ def reconcile() -> dict[str, int]:
         counts[kind] = queued
     counts["mailboxes"] = _stale_mailboxes(cutoff)
     counts["confirmations"] = _unsent_confirmations(cutoff)
+    counts["status emails"] = _unsent_status_emails(cutoff)
     if any(counts.values()):
         log.info("reconciler: re-enqueued %s", counts)
     return counts
@@ -129,6 +131,34 @@ def _unsent_confirmations(cutoff) -> int:
             continue
         # Without the first password (it only lived in the lost job): a login link or a new one.
         if not enqueue_once(send_confirmation, mailbox_id, None, job_id=job_id):
+            break
+        queued += 1
+    return queued
+
+
+def _unsent_status_emails(cutoff) -> int:
+    """Status emails to support addresses whose job was lost or used up its tries (Redis or
+    SMTP down for long): queued again, for changes of the last STATUS_EMAIL_DAYS only."""
+    from webapp.jobs.emails import send_domain_status_email
+    from webapp.services.domain_status import NOTIFIED, status_email_job_id
+
+    since = utcnow() - timedelta(days=STATUS_EMAIL_DAYS)
+    owed = db.session.scalars(
+        db.select(Domain)
+        .where(
+            Domain.status_email_due.is_(True),
+            Domain.status.in_([status.value for status in NOTIFIED]),
+            Domain.status_changed_at <= cutoff,
+            Domain.status_changed_at >= since,
+        )
+        .limit(BATCH)
+    ).all()
+    queued = 0
+    for domain in owed:
+        job_id = status_email_job_id(domain)
+        if job_is_live(job_id):
+            continue
+        if not enqueue_once(send_domain_status_email, domain.id, domain.status, job_id=job_id):
             break
         queued += 1
     return queued

@@ -14,7 +14,8 @@ from webapp.models.base import utcnow
 from webapp.services.domain_status import domain_enabled
 
 
-def send_what_waited(sender, domain) -> None:
+def send_what_waited(sender, domain) -> bool:
+    """Mark what waited and queue the job that sends it; False when Redis is unreachable."""
     from webapp.jobs.queue import enqueue_once
 
     now = utcnow()
@@ -36,7 +37,9 @@ def send_what_waited(sender, domain) -> None:
         .values(sync_requested_at=now)
     )
     db.session.commit()
-    enqueue_once(queue_marked, domain.id, job_id=f"domain-send-waiting-{domain.id}-{uuid.uuid4()}")
+    return enqueue_once(
+        queue_marked, domain.id, job_id=f"domain-send-waiting-{domain.id}-{uuid.uuid4()}"
+    )
 
 
 @job

@@ -64,6 +64,9 @@ class Domain(db.Model):
     support_email: Mapped[str] = mapped_column(sa.String(254))
     status: Mapped[str] = mapped_column(sa.String(20), default=DomainStatus.PENDING, index=True)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An email about the last change of status is owed to the support address: set with the
+    # change, cleared once it has left; the reconciler queues it again if its job was lost.
+    status_email_due: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # What dimail told us. The database stays the record of what users asked for; these columns

@@ -6,7 +6,6 @@ aliases) is sent to dimail. Receivers connect to the signal; this module knows n
 """
 
 import logging
-import uuid
 
 from blinker import Namespace
 from flask import current_app
@@ -28,7 +27,9 @@ NOTIFIED = {DomainStatus.ENABLED, DomainStatus.ACTION_REQUIRED, DomainStatus.FAI
 def change_status(
     domain: Domain, new_status: DomainStatus, *, commit: bool = True, reason: str = ""
 ) -> bool:
-    """Set the status; returns whether it changed. Side effects run after the commit.
+    """Set the status. Side effects run after the commit. Returns False when the work that
+    follows the change (emails, what waited for the domain) could not be queued because Redis
+    is unreachable: it is recorded as owed, and the reconciler queues it later.
 
     `reason` says why, for the audit log: the check's outcome, dimail's refusal, "set by hand".
     The log entry is committed with the change.
@@ -38,9 +39,10 @@ def change_status(
     if old_status == new_status:
         if commit:
             db.session.commit()
-        return False
+        return True
     domain.status = new_status
     domain.status_changed_at = utcnow()
+    domain.status_email_due = new_status in NOTIFIED
     message = f"{DomainStatus(old_status).label} → {new_status.label}"
     audit.record(
         domain,
@@ -50,22 +52,28 @@ def change_status(
     )
     db.session.commit()
     log.info("domain %s: %s -> %s", domain.name, old_status, new_status)
-    _after_change(domain, DomainStatus(old_status), new_status)
-    return True
+    return _after_change(domain, new_status)
 
 
-def _after_change(domain: Domain, old: DomainStatus, new: DomainStatus) -> None:
+def _after_change(domain: Domain, new: DomainStatus) -> bool:
+    queued = True
     if new in NOTIFIED:
         from webapp.jobs.emails import send_domain_status_email
 
-        enqueue_once(
-            send_domain_status_email,
-            domain.id,
-            new.value,
-            job_id=f"email-domain-status-{domain.id}-{new.value}-{uuid.uuid4().hex}",
+        queued = enqueue_once(
+            send_domain_status_email, domain.id, new.value, job_id=status_email_job_id(domain)
         )
     if new == DomainStatus.ENABLED:
-        domain_enabled.send(current_app._get_current_object(), domain=domain)
+        answers = domain_enabled.send(current_app._get_current_object(), domain=domain)
+        queued = all(answer is not False for _, answer in answers) and queued
+    return queued
+
+
+def status_email_job_id(domain: Domain) -> str:
+    """One id per change of status: the reconciler, queueing an email whose job was lost, uses
+    the same id, so it never queues it beside a job that still waits."""
+    changed = domain.status_changed_at.strftime("%Y%m%dT%H%M%S%f")
+    return f"email-domain-status-{domain.id}-{domain.status}-{changed}"
 
 
 def next_check_delay(status: str) -> int:

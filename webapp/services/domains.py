@@ -22,6 +22,10 @@ from webapp.services.results import Result
 from webapp.validators import InvalidValue, normalise_domain_name, normalise_email_address
 
 DUPLICATE_NAME = "This domain is already registered here."
+FOLLOW_UP_LATER = (
+    "The background queue cannot be reached right now, so the emails and the mailboxes that "
+    "waited for this domain leave as soon as it is back; nothing is lost."
+)
 QUEUE_DOWN = (
     "The background queue cannot be reached right now, so nothing is lost: it is sent to the "
     "mail platform as soon as the queue is back."
@@ -109,8 +113,10 @@ def set_status(domain: Domain, status: str, actor: User) -> Result:
         return Result.success(domain, f"The domain is already {new_status.label.lower()}.")
     # Set by hand: the next periodic check comes after the usual delay for the new status.
     domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(new_status))
-    change_status(domain, new_status, reason="set by hand")
-    return Result.success(domain, f"The domain is now {new_status.label.lower()}.")
+    done = f"The domain is now {new_status.label.lower()}."
+    if not change_status(domain, new_status, reason="set by hand"):
+        return Result.success(domain, f"{done} {FOLLOW_UP_LATER}", "warning")
+    return Result.success(domain, done)
 
 
 @dataclass(frozen=True)
