@@ -29,14 +29,9 @@ COUNT = 60
 KILLED_AT = 25  # the worker dies during the 25th creation
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
-    app, client, acme, dimail, outbox, workers
-):
-    create_mailboxes(acme, COUNT)
-    assert [box.status for box in mailbox_rows()] == [MailboxStatus.PENDING] * COUNT
-
-    # Each dimail call takes 30 ms, so the batch lasts long enough to be interrupted; the
-    # worker is killed once the 25th mailbox exists in dimail, before it hears so.
+def run_until_killed(app, dimail, workers) -> KillOnNthCreation:
+    """Start a worker and kill it (SIGKILL) once the KILLED_AT-th mailbox exists in dimail,
+    before it hears so. Each dimail call takes 30 ms, so the batch lasts long enough."""
     dimail.faults(latency_ms=30)
     first = None
     switch = KillOnNthCreation(KILLED_AT, kill=lambda: workers.kill(first))
@@ -47,6 +42,40 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     except subprocess.TimeoutExpired:
         pytest.fail(f"the worker was not killed:\n{workers.output(first)}")
     assert first.returncode == -signal.SIGKILL
+    return switch
+
+
+def expire_claims(app) -> None:
+    """The claims the dead job held expire with the job's timeout (and a little more): the
+    jump in time the test makes for RQ is applied to them as well."""
+    connection = queue().connection
+    claims = connection.keys("webapp:lock:*")
+    assert claims and all(
+        0 < connection.ttl(key) <= app.config["JOB_TIMEOUT"] + 10 for key in claims
+    )
+    connection.delete(*claims)
+
+
+def finish_with_a_new_worker(app, dimail, workers) -> None:
+    """The reconciler, then a new worker until the queue is empty; nothing is left after."""
+    dimail.faults(latency_ms=0)
+    reconcile()
+    second = workers.start(app.config, "--burst")
+    try:
+        second.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the second worker did not finish:\n{workers.output(second)}")
+    assert second.returncode == 0, workers.output(second)
+    assert not any(reconcile().values())  # nothing left for the reconciler
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
+    app, client, acme, dimail, outbox, workers
+):
+    create_mailboxes(acme, COUNT)
+    assert [box.status for box in mailbox_rows()] == [MailboxStatus.PENDING] * COUNT
+
+    switch = run_until_killed(app, dimail, workers)
 
     rows = mailbox_rows()
     enabled = [box.local_part for box in rows if box.status == MailboxStatus.ENABLED]
@@ -71,21 +100,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     assert registry.get_job_ids(cleanup=False) == [job_id]
     registry.cleanup(timestamp=time.time() + app.config["JOB_TIMEOUT"] + 61)
     assert registry.get_job_ids(cleanup=False) == []
-    # The lock the dead job held on that mailbox expires by then too (its lifetime is the job
-    # timeout and a little more): the jump in time is applied to it as well.
-    lock_key = f"webapp:lock:{job_id}"
-    assert 0 < queue().connection.ttl(lock_key) <= app.config["JOB_TIMEOUT"] + 10
-    queue().connection.delete(lock_key)
-
-    dimail.faults(latency_ms=0)
-    reconcile()
-    second = workers.start(app.config, "--burst")
-    try:
-        second.wait(timeout=90)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the second worker did not finish:\n{workers.output(second)}")
-    assert second.returncode == 0, workers.output(second)
-    assert not any(reconcile().values())  # nothing left for the reconciler
+    assert queue().connection.keys("webapp:lock:*") == [f"webapp:lock:{job_id}".encode()]
+    expire_claims(app)
+    finish_with_a_new_worker(app, dimail, workers)
 
     rows = mailbox_rows()
     assert [box.local_part for box in rows] == [f"person{i:02}" for i in range(COUNT)]  # none lost
@@ -114,15 +131,7 @@ def test_a_worker_killed_inside_a_batch_job_loses_nothing_and_repeats_nothing(
     queue().empty()  # their own jobs found the domain pending and had nothing to do
     change_status(domain, DomainStatus.ENABLED, reason="set by hand")
 
-    dimail.faults(latency_ms=30)
-    first = None
-    switch = KillOnNthCreation(KILLED_AT, kill=lambda: workers.kill(first))
-    switch.install(dimail.app)
-    first = workers.start(app.config)
-    try:
-        first.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the worker was not killed:\n{workers.output(first)}")
+    run_until_killed(app, dimail, workers)
 
     rows = mailbox_rows()
     assert len([box for box in rows if box.status == MailboxStatus.ENABLED]) == KILLED_AT - 1
@@ -137,22 +146,8 @@ def test_a_worker_killed_inside_a_batch_job_loses_nothing_and_repeats_nothing(
     StartedJobRegistry(queue=queue()).cleanup(
         timestamp=time.time() + app.config["JOB_TIMEOUT"] + 61
     )
-    connection = queue().connection
-    claims = connection.keys("webapp:lock:*")
-    assert claims and all(
-        0 < connection.ttl(key) <= app.config["JOB_TIMEOUT"] + 10 for key in claims
-    )
-    connection.delete(*claims)
-
-    dimail.faults(latency_ms=0)
-    reconcile()
-    second = workers.start(app.config, "--burst")
-    try:
-        second.wait(timeout=90)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the second worker did not finish:\n{workers.output(second)}")
-    assert second.returncode == 0, workers.output(second)
-    assert not any(reconcile().values())
+    expire_claims(app)
+    finish_with_a_new_worker(app, dimail, workers)
 
     rows = mailbox_rows()
     assert [box.local_part for box in rows] == [f"person{i:02}" for i in range(COUNT)]

@@ -52,15 +52,8 @@ def reconcile() -> dict[str, int]:
     cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_AFTER_SECONDS"])
     counts = {}
     for kind, model, func, job_id_of in _synced_kinds():
-        queued = 0
-        for object_id in _stale(model, cutoff):
-            job_id = job_id_of(object_id)
-            if job_is_live(job_id):
-                continue
-            if not enqueue_once(func, object_id, job_id=job_id):
-                break  # Redis is down: next time
-            queued += 1
-        counts[kind] = queued
+        stale = _stale(model, cutoff)
+        counts[kind] = _queue_again((func, (i,), job_id_of(i)) for i in stale)
     counts["mailboxes"] = _stale_mailboxes(cutoff)
     counts["confirmations"] = _unsent_confirmations(cutoff)
     counts["status emails"] = _unsent_status_emails(cutoff)
@@ -124,16 +117,8 @@ def _unsent_confirmations(cutoff) -> int:
         )
         .limit(BATCH)
     ).all()
-    queued = 0
-    for mailbox_id in ids:
-        job_id = confirmation_job_id(mailbox_id)
-        if job_is_live(job_id):
-            continue
-        # Without the first password (it only lived in the lost job): a login link or a new one.
-        if not enqueue_once(send_confirmation, mailbox_id, None, job_id=job_id):
-            break
-        queued += 1
-    return queued
+    # Without the first password (it only lived in the lost job): a login link or a new one.
+    return _queue_again((send_confirmation, (i, None), confirmation_job_id(i)) for i in ids)
 
 
 def _unsent_status_emails(cutoff) -> int:
@@ -153,12 +138,19 @@ def _unsent_status_emails(cutoff) -> int:
         )
         .limit(BATCH)
     ).all()
+    return _queue_again(
+        (send_domain_status_email, (d.id, d.status), status_email_job_id(d)) for d in owed
+    )
+
+
+def _queue_again(work) -> int:
+    """Queue each (func, args, job_id) whose job is neither waiting nor running; returns how
+    many were queued. Stops at the first failure: Redis is down, the next run tries again."""
     queued = 0
-    for domain in owed:
-        job_id = status_email_job_id(domain)
+    for func, args, job_id in work:
         if job_is_live(job_id):
             continue
-        if not enqueue_once(send_domain_status_email, domain.id, domain.status, job_id=job_id):
+        if not enqueue_once(func, *args, job_id=job_id):
             break
         queued += 1
     return queued
