@@ -66,6 +66,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import psutil  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
@@ -165,9 +166,19 @@ class Processes:
 # --------------------------------------------------------------------------- simulator
 
 
+def cpu_seconds(*pids: int) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
 class Simulator:
-    def __init__(self, base: str):
+    def __init__(self, base: str, pid: int):
         self.base = base
+        self.pid = pid
         self.http = requests.Session()
 
     def reset(self, faults: dict | None = None) -> None:
@@ -337,6 +348,7 @@ def run_sync(label, app, processes, simulator, env, workers, deadline, faults=No
     workers_ready(app, workers, deadline)
     reconciled = 0
     done_after = None
+    cpu_before = (cpu_seconds(simulator.pid), cpu_seconds(*(p.pid for p in crew)))
     started = time.perf_counter()
     enqueue_seconds = enable_domain(app, domain_id)
     last_reconcile = time.monotonic()
@@ -349,11 +361,14 @@ def run_sync(label, app, processes, simulator, env, workers, deadline, faults=No
             reconciled += run_reconcile(app)["mailboxes"]
             last_reconcile = time.monotonic()
         time.sleep(POLL_SECONDS)
+    cpu_after = (cpu_seconds(simulator.pid), cpu_seconds(*(p.pid for p in crew)))
     for process in crew:
         processes.stop(process)
     after = simulator.state()
     result = summarise(label, app, domain_id, workers, faults, after, before, done_after,
                        enqueue_seconds, reconciled)  # fmt: skip
+    result["server_ms"] = (cpu_after[0] - cpu_before[0]) * 1000 / MAILBOXES
+    result["client_ms"] = (cpu_after[1] - cpu_before[1]) * 1000 / MAILBOXES
     result["outcomes"], result["create_tries"] = client_log(processes, names)
     return result
 
@@ -453,6 +468,7 @@ def raw_calls(simulator: Simulator, threads: int, prefix: str) -> dict:
         return ok, bad
 
     chunks = [locals_[n::threads] for n in range(threads)]
+    cpu_before = (cpu_seconds(simulator.pid), cpu_seconds(os.getpid()))
     started = time.perf_counter()
     if threads == 1:
         results = [send(chunks[0])]
@@ -460,10 +476,13 @@ def raw_calls(simulator: Simulator, threads: int, prefix: str) -> dict:
         with concurrent.futures.ThreadPoolExecutor(threads) as pool:
             results = list(pool.map(send, chunks))
     seconds = time.perf_counter() - started
+    cpu_after = (cpu_seconds(simulator.pid), cpu_seconds(os.getpid()))
     ok = sum(r[0] for r in results)
     bad = sum(r[1] for r in results)
     return {"threads": threads, "calls": ok + bad, "ok": ok, "seconds": seconds,
-            "rate": (ok + bad) / seconds}  # fmt: skip
+            "rate": (ok + bad) / seconds,
+            "server_ms": (cpu_after[0] - cpu_before[0]) * 1000 / (ok + bad),
+            "client_ms": (cpu_after[1] - cpu_before[1]) * 1000 / (ok + bad)}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- reporting
@@ -484,8 +503,9 @@ def tables(runs: list[dict], ceiling: list[dict], start_up: float, floor: dict) 
     lines = [
         "| run | workers | dimail faults | enabled | time to all enabled (s) | mailboxes/s "
         "| each round | share of the best ceiling | HTTP calls | calls per mailbox | token fetches "
-        "| duplicates | lost | rows reconciled | enabling request (s) |",
-        "| --- | ---: | --- " + "| ---: " * 12 + "|",
+        "| duplicates | lost | rows reconciled | enabling request (s) "
+        "| simulator CPU per mailbox (ms) | workers' CPU per mailbox (ms) |",
+        "| --- | ---: | --- " + "| ---: " * 14 + "|",
     ]
     for r in runs:
         share = f"{r['rate'] / best:.0%}" if r["rate"] else "n/a"
@@ -494,19 +514,20 @@ def tables(runs: list[dict], ceiling: list[dict], start_up: float, floor: dict) 
             f"| {r['enabled']} | {fmt(r['seconds'], '.2f')} | {fmt(r['rate'], '.0f')} "
             f"| {rates(r)} | {share} | {r['calls']} | {r['per_mailbox']:.3f} | {r['tokens']} "
             f"| {r['duplicates']} | {r['lost']} | {r['reconciled']} "
-            f"| {r['enqueue_seconds']:.3f} |"
+            f"| {r['enqueue_seconds']:.3f} | {r['server_ms']:.2f} | {r['client_ms']:.2f} |"
         )
     lines += [
         "",
         "| ceiling: bare requests calls to the same simulator | threads | calls | s | calls/s "
-        "| each round |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| each round | simulator CPU per call (ms) | client CPU per call (ms) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for c in ceiling:
         how = "one session" if c["threads"] == 1 else "one session per thread"
         lines.append(
             f"| POST /domains/{{d}}/mailboxes/{{local}}, {how} | {c['threads']} | {c['calls']} "
-            f"| {c['seconds']:.2f} | {c['rate']:.0f} | {rates(c)} |"
+            f"| {c['seconds']:.2f} | {c['rate']:.0f} | {rates(c)} | {c['server_ms']:.2f} "
+            f"| {c['client_ms']:.2f} |"
         )
     lines += [
         "",
@@ -615,7 +636,7 @@ def main() -> int:
             with app.app_context():
                 upgrade()
             logging.getLogger().setLevel(logging.WARNING)
-            simulator = Simulator(f"http://127.0.0.1:{sim_port}")
+            simulator = Simulator(f"http://127.0.0.1:{sim_port}", sim.pid)
 
             start_up = worker_start_up(processes, env, app)
             print(f"burst worker on an empty queue: {start_up:.2f} s", flush=True)

@@ -5,6 +5,7 @@ and enables or disables it as wanted; run twice, it does nothing the second time
 passwords only travel sealed (webapp.secrets_box) from one job to the email job.
 """
 
+import functools
 import logging
 import smtplib
 import uuid
@@ -271,26 +272,43 @@ def _record(mailbox: Mailbox, marked, facts: dict, **outcome) -> bool:
 
     Otherwise the row was edited meanwhile: only dimail's facts are written (names pushed by
     this run count as not pushed, the new ones may differ) and False is returned."""
-    same_mark = (
-        Mailbox.sync_requested_at.is_(None)
-        if marked is None
-        else Mailbox.sync_requested_at == marked
-    )
-    # Plain UPDATEs: the loaded object is not touched (it is reloaded if the row was edited).
-    row = (
-        db.update(Mailbox)
-        .where(Mailbox.id == mailbox.id)
-        .execution_options(synchronize_session=False)
-    )
-    written = db.session.execute(row.where(same_mark).values(**facts, **outcome)).rowcount
+    # Plain UPDATEs on the session's connection (same transaction), outside the ORM: the
+    # loaded object is not touched (it is reloaded if the row was edited).
+    connection = db.session.connection()
+    values = {**facts, **outcome}
+    mark = "unset" if marked is None else "equal"
+    written = connection.execute(
+        _update(tuple(values), mark), _params(mailbox.id, values, old_mark=marked)
+    ).rowcount
     if not written:
         kept = {k: facts[k] for k in ("dimail_created_at", "dimail_enabled") if k in facts}
         if "names_synced" in facts:
             kept["names_synced"] = False
         if kept:
-            db.session.execute(row.values(**kept))
+            connection.execute(_update(tuple(kept), "any"), _params(mailbox.id, kept))
     db.session.commit()
     return bool(written)
+
+
+@functools.cache
+def _update(columns: tuple[str, ...], mark: str):
+    """UPDATE mailboxes SET `columns` WHERE id = :row_id, and the mark is unset, equal to
+    :old_mark, or any: built once per shape, since building a statement costs more than
+    running it, and a batch writes the same shape for every mailbox."""
+    table = Mailbox.__table__
+    stmt = db.update(table).where(table.c.id == db.bindparam("row_id"))
+    if mark == "unset":
+        stmt = stmt.where(table.c.sync_requested_at.is_(None))
+    elif mark == "equal":
+        old = db.bindparam("old_mark", type_=table.c.sync_requested_at.type)
+        stmt = stmt.where(table.c.sync_requested_at == old)
+    return stmt.values(
+        {name: db.bindparam(f"new_{name}", type_=table.c[name].type) for name in columns}
+    )
+
+
+def _params(row_id: int, values: dict, **extra) -> dict:
+    return {"row_id": row_id, **extra, **{f"new_{name}": v for name, v in values.items()}}
 
 
 def _names(mailbox: Mailbox) -> dict:
