@@ -1,5 +1,6 @@
 """Mail domains through dimail: the Flask application factory."""
 
+import functools
 import logging
 from pathlib import Path
 
@@ -10,6 +11,14 @@ from webapp import config as settings
 from webapp.extensions import csrf, db, login_manager, migrate, tune_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def _user_by_id():
+    # Built once: every request of a logged-in user runs it.
+    from webapp.models import User
+
+    return db.select(User).where(User.id == db.bindparam("user_id"))
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -75,8 +84,6 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from webapp.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to see this page."
@@ -89,7 +96,7 @@ def _init_login(app: Flask) -> None:
         user_id, _, nonce = session_id.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.execute(_user_by_id(), {"user_id": int(user_id)}).scalar()
         if user is None or user.session_nonce != nonce or not user.is_active:
             return None
         return user

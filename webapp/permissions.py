@@ -61,16 +61,27 @@ def _domain_and_role(name: str, user) -> tuple[Domain | None, Role | None]:
     """The domain named in the URL and the user's role on it, in one query (every page of a
     domain needs both)."""
     row = db.session.execute(
-        db.select(Domain, DomainAccess.role)
-        .outerjoin(
-            DomainAccess,
-            db.and_(DomainAccess.domain_id == Domain.id, DomainAccess.user_id == user.id),
-        )
-        .where(Domain.name == name.lower())
+        _domain_and_role_query(), {"name": name.lower(), "user_id": user.id}
     ).first()
     if row is None:
         return None, None
     return row[0], Role(row[1]) if row[1] else None
+
+
+@functools.cache
+def _domain_and_role_query():
+    # Built once: on every page of a domain, building the statement cost as much as running it.
+    return (
+        db.select(Domain, DomainAccess.role)
+        .outerjoin(
+            DomainAccess,
+            db.and_(
+                DomainAccess.domain_id == Domain.id,
+                DomainAccess.user_id == db.bindparam("user_id"),
+            ),
+        )
+        .where(Domain.name == db.bindparam("name"))
+    )
 
 
 @dataclass(frozen=True)
