@@ -154,15 +154,9 @@ def list_domains(user: User, query: str = "", page: int = 1, per_page: int = 50)
         .correlate(Domain)
         .scalar_subquery()
     )
-    stmt = db.select(
-        Domain,
-        my_role.label("role"),
-        collaborators.label("collaborators"),
-        mailboxes.label("mailboxes"),
-        aliases.label("aliases"),
-    )
+    where = []
     if not user.is_superuser:
-        stmt = stmt.where(
+        where.append(
             Domain.id.in_(db.select(DomainAccess.domain_id).where(DomainAccess.user_id == user.id))
         )
     query = (query or "").strip().lower()
@@ -170,10 +164,17 @@ def list_domains(user: User, query: str = "", page: int = 1, per_page: int = 50)
         terms = {query}
         with contextlib.suppress(InvalidValue):
             terms.add(normalise_domain_name(query))
-        stmt = stmt.where(db.or_(*(Domain.name.contains(t, autoescape=True) for t in terms)))
-    stmt = stmt.order_by(Domain.name)
-
-    result = paginate_rows(stmt, page, per_page)
+        where.append(db.or_(*(Domain.name.contains(t, autoescape=True) for t in terms)))
+    # Counted without the per-row counts: only the page's rows need them.
+    total = db.session.scalar(db.select(func.count(Domain.id)).where(*where))
+    stmt = db.select(
+        Domain,
+        my_role.label("role"),
+        collaborators.label("collaborators"),
+        mailboxes.label("mailboxes"),
+        aliases.label("aliases"),
+    ).where(*where)
+    result = paginate_rows(stmt, page, per_page, total=total, order=(Domain.name,))
     items = [
         DomainRow(domain=d, role=Role(r) if r else None, collaborators=c, mailboxes=m, aliases=a)
         for d, r, c, m, a in result.items
