@@ -165,11 +165,17 @@ def main() -> int:
         )  # fmt: skip
     )
 
+    stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
     def on_signal(signum, frame):
+        # Once: a second signal (Ctrl-C twice, or make and its process group both told to
+        # stop) must not interrupt the stopping of the services and leave them running.
+        for each in stop_signals:
+            signal.signal(each, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for each in stop_signals:  # SIGHUP: the terminal was closed
+        signal.signal(each, on_signal)
     try:
         for service in services:
             start(service, env)
