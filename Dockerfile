@@ -12,14 +12,18 @@ RUN groupadd --system --gid 10001 app \
 # python -m, so the imported webapp is /app/webapp, next to templates/, static/ and migrations/.
 WORKDIR /app
 
+# Production images install the application alone; the demo services of docker-compose.yml
+# build with EXTRAS="[dev]" for the dimail simulator and the mail catcher (devtools/).
+ARG EXTRAS=""
+
 # Dependencies from the metadata alone, so that a code change does not reinstall them.
 COPY pyproject.toml requirements.lock ./
-RUN pip install --no-cache-dir -c requirements.lock . \
+RUN pip install --no-cache-dir -c requirements.lock ".${EXTRAS}" \
     && rm -rf build ./*.egg-info
 
 # Then the package itself; its dependencies are already installed.
 COPY . .
-RUN pip install --no-cache-dir --no-deps --force-reinstall -c requirements.lock . \
+RUN pip install --no-cache-dir --no-deps --force-reinstall -c requirements.lock ".${EXTRAS}" \
     && rm -rf build ./*.egg-info \
     && mkdir -p instance \
     && chown app:app instance

@@ -16,7 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m webapp.dev
+	$(BIN)/python -m devtools.dev
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -64,8 +64,8 @@ from flask_migrate import upgrade  # noqa: E402
 from report import machine  # noqa: E402
 from report import write_section as report_section  # noqa: E402
 
+from devtools.dev import free_port  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.dev import free_port  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Alias, Domain, DomainAccess, DomainStatus, Mailbox, User  # noqa: E402
 from webapp.models.base import utcnow  # noqa: E402

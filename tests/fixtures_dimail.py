@@ -18,7 +18,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from webapp.dimail.simulator import DEFAULT_USERS, create_simulator, state_of
+from devtools.simulator import DEFAULT_USERS, create_simulator, state_of
 
 TEST_HANG_SECONDS = 2.0
 

@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 
-from webapp.dev import free_port
+from devtools.dev import free_port
 from webapp.jobs.queue import queue
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from devtools.dev import free_port
+from devtools.mailcatcher import KeepMessages
 from tests.conftest import CSRFClient
 from webapp import create_app
-from webapp.dev import free_port
 from webapp.dev_outbox import linkify, outbox_folder
-from webapp.devmail import KeepMessages
 from webapp.extensions import db
 
 SUBJECT = "Bienvenue, Élodie : votre accès est créé"

@@ -1,4 +1,4 @@
-"""The run command (`make run`, i.e. `python -m webapp.dev`) stops everything it started."""
+"""The run command (`make run`, i.e. `python -m devtools.dev`) stops everything it started."""
 
 import os
 import signal
@@ -8,8 +8,8 @@ import sys
 import psutil
 import pytest
 
+from devtools.dev import free_port, wait_for_port
 from webapp import ROOT
-from webapp.dev import free_port, wait_for_port
 
 
 @pytest.mark.parametrize("how", [signal.SIGHUP, signal.SIGTERM], ids=["terminal closed", "stop"])
@@ -19,7 +19,7 @@ def test_the_development_stack_stops_every_service(how):
     for name in ("DATABASE_URL", "REDIS_URL", "DIMAIL_URL", "SMTP_HOST", "SMTP_PORT"):
         env.pop(name, None)  # the defaults: every service started by the command itself
     stack = subprocess.Popen(  # noqa: S603 - our own fixed command line
-        [sys.executable, "-m", "webapp.dev"],
+        [sys.executable, "-m", "devtools.dev"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -1,4 +1,4 @@
-"""The development outbox: the emails caught by `webapp.devmail`, read in the browser.
+"""The development outbox: the emails caught by `devtools.mailcatcher`, read in the browser.
 
 Registered only in development (or with DEV_OUTBOX set): every page here is public and shows
 every email the application sent, login and invitation links included. The folder is

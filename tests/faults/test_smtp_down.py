@@ -3,13 +3,13 @@ email is late, and once SMTP is back the reconciler sends exactly one confirmati
 
 import pytest
 
+from devtools.dev import free_port
 from tests.faults.support import (
     confirmations,
     expected_confirmations,
     mailbox_rows,
     person,
 )
-from webapp.dev import free_port
 from webapp.jobs.periodic import reconcile
 from webapp.models import MailboxStatus
 

@@ -82,12 +82,42 @@ class DimailConflict(DimailRejected):
     """The object already exists (409)."""
 
 
+class DimailNoGrant(DimailRejected):
+    """Our credentials work (the token call succeeds), but this application's dimail account
+    has no rights on this domain: typically it exists in dimail under another account."""
+
+
+class DimailBadAnswer(DimailRejected):
+    """An answer the client cannot use: a redirect to another host or a second redirect, a
+    body that is not the JSON the route promises. Permanent: the same call gets the same."""
+
+
 class DimailNotSupported(DimailError):
-    """This dimail is an older build that lacks the route (404/405 on a current-only route)."""
+    """This dimail is an older build that lacks the route (404/405 on a current-only route),
+    or ignores what we asked (PATCH `active` on 2024 builds)."""
 
 
 class DimailAuthError(DimailError):
     """Our credentials were refused, even with a freshly fetched token."""
+
+
+class DimailConfigError(DimailError):
+    """The client's own settings are unusable (DIMAIL_URL without a scheme or host...)."""
+
+
+# Every class the client raises, for the tests that prove each one is handled by every job.
+ERROR_CLASSES = (
+    DimailUnavailable,
+    DimailRejected,
+    DimailNotFound,
+    DimailConflict,
+    DimailNoGrant,
+    DimailBadAnswer,
+    DimailNotSupported,
+    DimailAuthError,
+    DimailConfigError,
+    DimailError,
+)
 
 
 class _BearerAuth(AuthBase):

@@ -11,7 +11,7 @@ knobs make it slow or failing on purpose (see `faults.py`).
 The endpoints under `/_simulator/` (state, reset, faults, a domain's DNS) have NO
 authentication: this is a test tool. `main()` binds 127.0.0.1 by default; never expose it.
 
-    python -m webapp.dimail.simulator [--host 127.0.0.1] [--port 8001] [--generation current]
+    python -m devtools.simulator [--host 127.0.0.1] [--port 8001] [--generation current]
 
 reads DIMAIL_USER / DIMAIL_PASSWORD (default people / people) for its one admin user, and the
 DIMAIL_SIM_* variables of `faults.py` for its initial faults.
@@ -126,7 +126,7 @@ def create_simulator(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m webapp.dimail.simulator",
+        prog="python -m devtools.simulator",
         description="An in-memory dimail server (test tool: its /_simulator/ routes are open).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (keep it local)")

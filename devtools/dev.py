@@ -130,7 +130,7 @@ def main() -> int:
         services.append(
             Service(
                 "dimail simulator",
-                [python, "-m", "webapp.dimail.simulator", "--port", str(dimail_port)],
+                [python, "-m", "devtools.simulator", "--port", str(dimail_port)],
                 port=dimail_port,
             )
         )
@@ -138,7 +138,8 @@ def main() -> int:
         smtp_port = free_port()
         env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
         services.append(
-            Service("mail catcher", [python, "-m", "webapp.devmail", "--port", str(smtp_port)],
+            Service("mail catcher",
+                    [python, "-m", "devtools.mailcatcher", "--port", str(smtp_port)],
                     port=smtp_port)
         )  # fmt: skip
     env.setdefault("BASE_URL", f"http://127.0.0.1:{port}")

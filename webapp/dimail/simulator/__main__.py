@@ -1,6 +1,0 @@
-"""`python -m webapp.dimail.simulator`: serve the simulator (see the package's docstring)."""
-
-from . import main
-
-if __name__ == "__main__":
-    main()
