@@ -160,22 +160,26 @@ def test_a_lost_answer_is_retried_without_a_duplicate(client, owner, dimail, run
     assert dimail.creations("domain:") == {"domain:acme.fr": 1}
 
 
-def test_transient_failures_keep_the_domain_pending_and_say_why(
-    app, client, owner, dimail, run_jobs
+def test_transient_failures_are_retried_then_fail_the_domain_with_the_reason(
+    app, client, owner, dimail, run_jobs, outbox
 ):
     create(client, "acme.fr")
     dimail.faults(error_rate=1.0)
     run = run_jobs()
-    assert len(run.failed) == 1  # all tries used
+    assert run.failed == []  # the job ended by recording the failure, after all its tries
+    tries = len(app.config["JOB_RETRY_INTERVALS"]) + 1
+    assert dimail.requests("POST /domains/") == tries
     domain = db.session.scalar(db.select(Domain).where(Domain.name == "acme.fr"))
-    assert domain.status == DomainStatus.PENDING
-    assert domain.sync_requested_at is not None  # still wanted: nothing lost
-    assert "could not be reached" in domain.last_error
-    assert "could not be reached" in client.get("/domains/acme.fr/").get_data(as_text=True)
+    assert domain.status == DomainStatus.FAILED
+    assert domain.sync_requested_at is None  # not "syncing" for ever: the page says why
+    page = client.get("/domains/acme.fr/").get_data(as_text=True)
+    assert "could not be reached" in page and "press Retry" in page
+    assert [m["Subject"] for m in outbox.messages] == [
+        "Your mail domain acme.fr needs the platform's support"
+    ]
 
     dimail.faults(error_rate=0.0)
-    app.config["RECONCILE_AFTER_SECONDS"] = 0
-    assert reconcile()["domains"] == 1
+    assert client.post_form("/domains/acme.fr/check").status_code == 303
     run_jobs()
     db.session.refresh(domain)
     assert domain.status == DomainStatus.ENABLED and domain.last_error is None

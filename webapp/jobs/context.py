@@ -1,10 +1,14 @@
-"""What a job needs around it: an application context and a dimail client."""
+"""What a job needs around it: an application context, a dimail client, and the one place
+where whatever a job raises becomes a reason on the object's page."""
 
 import functools
+import logging
 
 from flask import Flask, current_app, has_app_context
+from rq import get_current_job
 
 from webapp.dimail.client import DimailClient
+from webapp.jobs.failures import RetryLater
 
 _process_app: Flask | None = None
 _clients: dict[tuple, DimailClient] = {}
@@ -22,15 +26,58 @@ def _app() -> Flask:
     return _process_app
 
 
-def job(func):
-    """Run a job function in its own application context, hence its own database session."""
+log = logging.getLogger(__name__)
+
+
+def will_retry() -> bool:
+    """Whether RQ runs the current job again if it fails now (False outside a worker)."""
+    current = get_current_job()
+    return current is not None and bool(current.retries_left)
+
+
+def job(func=None, *, on_failure=None):
+    """Run a job function in its own application context, hence its own database session.
+
+    `on_failure(exc, final, *args)` writes what went wrong on the job's object and returns the
+    `failures.Failure` it recorded; it is called for ANY exception but `RetryLater`, so no
+    error class can leave an object marked without a reason. A transient failure with a retry
+    left is raised again for RQ to retry; anything else ends the job there."""
+    if func is None:
+        return functools.partial(job, on_failure=on_failure)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with _app().app_context():
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except RetryLater:
+                raise
+            except Exception as exc:
+                if on_failure is None:
+                    raise
+                failure = _record_failure(on_failure, exc, args)
+                if failure.transient and not failure.final:
+                    raise
+                return f"failed: {failure.kind}"
 
     return wrapper
+
+
+def _record_failure(on_failure, exc: Exception, args: tuple):
+    from webapp.extensions import db
+
+    db.session.rollback()
+    final = not will_retry()
+    failure = on_failure(exc, final, *args)
+    db.session.commit()
+    log.warning(
+        "job failed (%s, %s): %s",
+        failure.kind,
+        "final" if failure.final else "to be retried",
+        failure.cause,
+        exc_info=failure.kind == "unexpected",
+    )
+    return failure
 
 
 def dimail_client() -> DimailClient:

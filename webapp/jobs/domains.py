@@ -8,14 +8,9 @@ import logging
 from datetime import timedelta
 
 from webapp.dimail import checks as dimail_checks
-from webapp.dimail.client import (
-    DimailAuthError,
-    DimailConflict,
-    DimailNotSupported,
-    DimailRejected,
-    DimailUnavailable,
-)
+from webapp.dimail.client import DimailConflict, DimailNotSupported, DimailRejected
 from webapp.extensions import db
+from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
 from webapp.jobs.queue import mark_and_enqueue
 from webapp.models import Domain, DomainStatus
@@ -25,12 +20,8 @@ from webapp.services.domain_status import change_status, next_check_delay
 log = logging.getLogger(__name__)
 
 FEATURES = ("webmail", "mailbox", "alias")
-UNREACHABLE = "The mail platform could not be reached ({detail}). It is tried again automatically."
-BAD_CREDENTIALS = (
-    "This application could not log in to the mail platform (dimail refused its credentials). "
-    "The platform's staff must check DIMAIL_USER and DIMAIL_PASSWORD; it is tried again "
-    "automatically."
-)
+# What dimail says when the very domain we asked for is there already (an earlier lost answer).
+ALREADY_EXISTS = "Domain already exists"
 
 
 def sync_job_id(domain_id: int) -> str:
@@ -41,7 +32,31 @@ def request_sync(domain: Domain) -> bool:
     return mark_and_enqueue(domain, sync_domain, sync_job_id(domain.id))
 
 
-@job
+def _record_failure(exc: Exception, final: bool, domain_id: int) -> failures.Failure:
+    """The reason goes on the domain's page. When no retry follows, the mark is cleared: a
+    domain never created, or refused for good, is **failed** ("Check now" retries); a check of
+    a domain that had a status already, which only met an outage, keeps that status."""
+    domain = db.session.get(Domain, domain_id)
+    created = domain is not None and domain.dimail_created_at is not None
+    what = "the check of this domain" if created else "the creation of this domain"
+    failure = failures.describe(exc, what, final, again="press Check now")
+    if domain is None:
+        return failure
+    domain.last_error = failure.reason
+    if not failure.final:
+        return failure
+    domain.sync_requested_at = None
+    status = DomainStatus(domain.status)
+    if status == DomainStatus.DISABLED or (failure.transient and status != DomainStatus.PENDING):
+        new_status = status
+    else:
+        new_status = DomainStatus.FAILED
+    domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(new_status))
+    change_status(domain, new_status, reason=failure.cause)
+    return failure
+
+
+@job(on_failure=_record_failure)
 def sync_domain(domain_id: int) -> str:
     """Create the domain in dimail if needed, then check it and set its status."""
     domain = db.session.get(Domain, domain_id)
@@ -52,30 +67,17 @@ def sync_domain(domain_id: int) -> str:
         db.session.commit()
         return "disabled: not checked"
     client = dimail_client()
-    try:
-        if domain.dimail_created_at is None:
-            _create(client, domain)
-        return _check(client, domain)
-    except (DimailUnavailable, DimailAuthError) as exc:
-        # Transient: keep the mark, say why on the page, and let RQ retry with backoff.
-        domain.last_error = (
-            BAD_CREDENTIALS if isinstance(exc, DimailAuthError) else UNREACHABLE.format(detail=exc)
-        )
-        db.session.commit()
-        raise
-    except DimailRejected as exc:
-        # Permanent: dimail said no. Keep its words; "Check now" retries by hand.
-        domain.last_error = f"dimail refused: {exc.detail or exc.status}"
-        domain.sync_requested_at = None
-        domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(DomainStatus.FAILED))
-        change_status(domain, DomainStatus.FAILED, reason=domain.last_error)
-        return "failed"
+    if domain.dimail_created_at is None:
+        _create(client, domain)
+    return _check(client, domain)
 
 
 def _create(client, domain: Domain) -> None:
     try:
         client.create_domain(domain.name, context_name=domain.name, features=FEATURES)
-    except DimailConflict:
+    except DimailConflict as exc:
+        if exc.detail != ALREADY_EXISTS:
+            raise  # a conflict of another kind (the webmail context): the wrapper says which
         # Already there, from an earlier run of this job whose answer was lost: fine if it is
         # the domain we asked for.
         existing = client.get_domain(domain.name)
@@ -101,9 +103,13 @@ def _check(client, domain: Domain) -> str:
     checks = dimail_checks.read_checks(result)
     outcome = dimail_checks.outcome(result, checks)
     if outcome == dimail_checks.Outcome.INTERNAL:
-        result = client.fix_domain(domain.name)
-        checks = dimail_checks.read_checks(result)
-        outcome = dimail_checks.outcome(result, checks)
+        try:
+            result = client.fix_domain(domain.name)
+        except DimailNotSupported:
+            pass  # nothing to repair with: the platform's staff must act (failed)
+        else:
+            checks = dimail_checks.read_checks(result)
+            outcome = dimail_checks.outcome(result, checks)
     try:
         domain.dns_records = client.domain_spec(domain.name)
     except DimailNotSupported:

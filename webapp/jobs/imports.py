@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from webapp import audit
 from webapp.dimail.client import DimailNotSupported
 from webapp.extensions import db
+from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
 from webapp.models import (
     Alias,
@@ -122,7 +123,15 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
     return report
 
 
-@job
+def _record_failure(exc: Exception, final: bool, domain_id: int, *_args) -> failures.Failure:
+    failure = failures.describe(exc, "the import from dimail", final, again="import again")
+    domain = db.session.get(Domain, domain_id)
+    if domain is not None:
+        domain.import_summary = f"{failure.reason} ({utcnow():%Y-%m-%d %H:%M} UTC)"
+    return failure
+
+
+@job(on_failure=_record_failure)
 def import_from_dimail(domain_id: int, asked_by: int | None = None) -> str:
     """`asked_by`: the user who pressed the button (None: the nightly run)."""
     domain = db.session.get(Domain, domain_id)

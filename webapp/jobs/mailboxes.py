@@ -7,19 +7,14 @@ passwords only travel sealed (webapp.secrets_box) from one job to the email job.
 
 import functools
 import logging
-import smtplib
 import uuid
 
-from flask import current_app
+from flask import current_app, g
 
 from webapp import audit, mail, secrets_box
-from webapp.dimail.client import (
-    DimailAuthError,
-    DimailNotSupported,
-    DimailRejected,
-    DimailUnavailable,
-)
+from webapp.dimail.client import DimailNotSupported, DimailRejected, DimailUnavailable
 from webapp.extensions import db
+from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
 from webapp.jobs.queue import enqueue_once, live_jobs, mark_and_enqueue, redis_connection
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus, User
@@ -27,11 +22,6 @@ from webapp.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-UNREACHABLE = "The mail platform could not be reached ({detail}). It is tried again automatically."
-BAD_CREDENTIALS = (
-    "This application could not log in to the mail platform; the platform's staff must check "
-    "its dimail credentials. It is tried again automatically."
-)
 NOT_SUPPORTED = "The connected mail platform (an older dimail) does not offer {what}."
 SYNC_BATCH = 50
 BATCH_JOB_PREFIX = "mailbox-batch-"
@@ -67,8 +57,47 @@ def _user(user_id: int | None) -> User | None:
     return db.session.get(User, user_id) if user_id is not None else None
 
 
-class MailboxBusy(Exception):
+class MailboxBusy(failures.RetryLater):
     """Another job is syncing this mailbox right now; RQ tries this one again later."""
+
+
+def _fail(mailbox: Mailbox, exc: Exception, final: bool) -> failures.Failure:
+    """Write why the sync of `mailbox` failed; when no retry follows, clear its mark (and fail
+    it if dimail never had it). Like every outcome, only if the row was not edited meanwhile."""
+    created = mailbox.dimail_created_at is not None
+    what = f"a change to {_target(mailbox)}" if created else f"the creation of {_target(mailbox)}"
+    failure = failures.describe(exc, what, final)
+    outcome: dict = {"last_error": failure.reason}
+    if failure.final:
+        outcome["sync_requested_at"] = None
+        if not created:
+            outcome["status"] = MailboxStatus.FAILED
+    marked = g.get("sync_marks", {}).get(mailbox.id, mailbox.sync_requested_at)
+    if _record(mailbox, marked, {}, **outcome) and failure.final:
+        audit.record(mailbox.domain, "mailbox.failed", failure.cause, target=_target(mailbox))
+        db.session.commit()
+    return failure
+
+
+def _record_sync_failure(exc: Exception, final: bool, mailbox_id: int) -> failures.Failure:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None:
+        return failures.describe(exc, "a mailbox since removed", final)
+    return _fail(mailbox, exc, final)
+
+
+def _record_batch_failure(
+    exc: Exception, final: bool, domain_id: int, mailbox_ids: list[int]
+) -> failures.Failure:
+    """The batch itself failed (not one mailbox of it): its mailboxes that are still marked
+    say why; they keep their marks, so their own jobs or the reconciler take them up again."""
+    failure = failures.describe(exc, "sending these mailboxes to the mail platform", final)
+    db.session.execute(
+        db.update(Mailbox)
+        .where(Mailbox.id.in_(mailbox_ids), Mailbox.sync_requested_at.is_not(None))
+        .values(last_error=failure.reason)
+    )
+    return failure
 
 
 def _lock_key(mailbox_id: int) -> str:
@@ -93,7 +122,7 @@ def _release(mailbox_ids: list[int]) -> None:
         redis_connection().delete(*(_lock_key(i) for i in mailbox_ids))
 
 
-@job
+@job(on_failure=_record_sync_failure)
 def sync_mailbox(mailbox_id: int) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
@@ -113,7 +142,7 @@ def sync_mailbox(mailbox_id: int) -> str:
         _release([mailbox_id])
 
 
-@job
+@job(on_failure=_record_batch_failure)
 def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
     """Sync many marked mailboxes of one domain in one job: RQ's own cost per job is then paid
     once per batch, not once per mailbox. A mailbox that meets a transient fault goes on in its
@@ -157,13 +186,15 @@ def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
 
 def _sync_claimed(client, domain: Domain, mailbox: Mailbox | None) -> bool | None:
     """Sync one claimed mailbox of a batch: True when done, False when skipped, None on a
-    transient fault (its error is recorded on the row)."""
+    transient fault (its error is recorded on the row, and its own job retries it)."""
     if mailbox is None or mailbox.sync_requested_at is None:
         return False  # removed, or done by another job before this batch claimed it
     try:
         _sync_one(client, domain, mailbox)
-    except (DimailUnavailable, DimailAuthError):
-        return None
+    except Exception as exc:
+        db.session.rollback()
+        # Not final: a transient fault goes on in the mailbox's own job, with its retries.
+        return None if _fail(mailbox, exc, final=False).transient else True
     return True
 
 
@@ -204,34 +235,26 @@ def _sync_one(client, domain: Domain, mailbox: Mailbox) -> str:
     (`sync_requested_at`) with every change, and the outcome is written only if the mark is
     still the one this run started from. Otherwise what dimail now has is kept, and the run
     starts over from the edited row."""
+    marks = g.setdefault("sync_marks", {})  # read by _fail if this run ends in an error
     for _ in range(EDITED_ROUNDS):
-        marked = mailbox.sync_requested_at
+        marked = marks[mailbox.id] = mailbox.sync_requested_at
         facts: dict = {}  # what dimail now has, learned by this run's calls
         try:
             sealed = _converge(client, domain, mailbox, facts)
-        except (DimailUnavailable, DimailAuthError) as exc:
-            error = (
-                BAD_CREDENTIALS
-                if isinstance(exc, DimailAuthError)
-                else UNREACHABLE.format(detail=exc)
-            )
-            _record(mailbox, marked, facts, last_error=error)
+        except _ActiveNotSupported:
+            # An older dimail ignores `active`: say so, and show what dimail really has.
+            if _record(
+                mailbox, marked, facts, enabled_wanted=mailbox.dimail_enabled,
+                status=MailboxStatus.ENABLED if mailbox.dimail_enabled else MailboxStatus.DISABLED,
+                last_error=None, sync_requested_at=None, notice=NOT_SUPPORTED.format(
+                    what="disabling mailboxes" if mailbox.enabled_wanted is False
+                    else "enabling mailboxes"),
+            ):  # fmt: skip
+                return "not supported"
+        except Exception:
+            if facts:  # keep what dimail now has; the wrapper says what went wrong
+                _record(mailbox, marked, facts)
             raise
-        except DimailRejected as exc:
-            created = mailbox.dimail_created_at is not None or "dimail_created_at" in facts
-            outcome = {"last_error": f"dimail refused: {exc.detail or exc.status}"}
-            if not created:
-                outcome["status"] = MailboxStatus.FAILED
-            if _record(mailbox, marked, facts, **outcome, sync_requested_at=None):
-                what = "a change to" if created else "the creation of"
-                audit.record(
-                    domain,
-                    "mailbox.failed",
-                    f"dimail refused {what} {_target(mailbox)}: {exc.detail or exc.status}",
-                    target=_target(mailbox),
-                )
-                db.session.commit()
-                return "failed"
         else:
             status = MailboxStatus.ENABLED if mailbox.enabled_wanted else MailboxStatus.DISABLED
             # One commit records the creation and its outcome together: if it is lost, the
@@ -244,6 +267,10 @@ def _sync_one(client, domain: Domain, mailbox: Mailbox) -> str:
                 return status
         db.session.refresh(mailbox)  # edited meanwhile: start over from the new wishes
     return "edited while syncing: left marked for the next run"
+
+
+class _ActiveNotSupported(Exception):
+    """This dimail ignores the `active` flag (2024 builds)."""
 
 
 def _converge(client, domain: Domain, mailbox: Mailbox, facts: dict) -> str | None:
@@ -259,10 +286,13 @@ def _converge(client, domain: Domain, mailbox: Mailbox, facts: dict) -> str | No
         client.update_mailbox(domain.name, mailbox.local_part, **_names(mailbox))
         facts["names_synced"] = True
     if dimail_enabled != mailbox.enabled_wanted:
-        if mailbox.enabled_wanted:
-            client.enable_mailbox(domain.name, mailbox.local_part, **_snake_names(mailbox))
-        else:
-            client.disable_mailbox(domain.name, mailbox.local_part)
+        try:
+            if mailbox.enabled_wanted:
+                client.enable_mailbox(domain.name, mailbox.local_part, **_snake_names(mailbox))
+            else:
+                client.disable_mailbox(domain.name, mailbox.local_part)
+        except DimailNotSupported as exc:
+            raise _ActiveNotSupported from exc
         facts["dimail_enabled"] = mailbox.enabled_wanted
     return sealed
 
@@ -331,34 +361,39 @@ def _create(client, domain: Domain, mailbox: Mailbox):
     """Create in dimail; returns the sealed password (None when an earlier try made it)."""
     try:
         created = client.create_mailbox(domain.name, mailbox.local_part, **_snake_names(mailbox))
-        sealed = secrets_box.seal(created["password"]) if created.get("password") else None
     except DimailUnavailable as exc:
         if exc.status != 500:
             raise
-        # Some servers answer a duplicate with a plain 500: find out whether it exists.
-        try:
-            found = client.probe_address(domain.name, mailbox.local_part)
-        except DimailNotSupported:
-            raise DimailRejected(
-                f"dimail failed to create the mailbox ({exc.detail})", 500
-            ) from exc
-        if found is None:
-            raise  # it does not exist: a real fault, try again later
-        if not found.get("is_mailbox"):
-            raise DimailRejected(
-                f"{mailbox.local_part}@{domain.name} is already used by an alias in dimail", 409
-            ) from exc
-        existing = client.get_mailbox(domain.name, mailbox.local_part)
-        if (existing.get("givenName"), existing.get("surName")) != (
-            mailbox.first_name,
-            mailbox.last_name,
-        ):
-            raise DimailRejected(
-                f"{mailbox.local_part}@{domain.name} already exists in dimail for someone else",
-                409,
-            ) from exc
-        sealed = None  # ours, from a try whose answer was lost: its password is unknown
-    return sealed
+        return _after_plain_500(client, domain, mailbox, exc)
+    return secrets_box.seal(created["password"]) if created.get("password") else None
+
+
+def _after_plain_500(client, domain: Domain, mailbox: Mailbox, exc: DimailUnavailable):
+    """dimail answers a duplicate address, and a display name its webmail already has, with a
+    plain 500: ask what it knows of the address (DIMAIL.md, Mailboxes)."""
+    address = f"{mailbox.local_part}@{domain.name}"
+    try:
+        probe = client.probe_address(domain.name, mailbox.local_part)
+    except DimailNotSupported:
+        raise DimailRejected(f"dimail failed to create the mailbox ({exc.detail})", 500) from exc
+    verdict = probe.verdict(address) if probe is not None else "free"
+    if verdict == "display_name_taken":
+        raise DimailRejected(
+            f"the name “{mailbox.display_name}” is already used in the webmail by "
+            f"{probe.ox_primary_email}; change the first or last name",
+            409,
+        ) from exc
+    if verdict != "exists":
+        raise exc  # nothing there (or only an alias): a fault on dimail's side, tried again
+    existing = client.get_mailbox(domain.name, mailbox.local_part)
+    if (existing.get("givenName"), existing.get("surName")) != (
+        mailbox.first_name,
+        mailbox.last_name,
+    ):
+        raise DimailRejected(
+            f"{mailbox.local_part}@{domain.name} already exists in dimail for someone else", 409
+        ) from exc
+    return None  # ours, from a try whose answer was lost: its password is unknown
 
 
 def _webmail_login_link(client, domain: Domain, mailbox: Mailbox) -> str | None:
@@ -369,12 +404,41 @@ def _webmail_login_link(client, domain: Domain, mailbox: Mailbox) -> str | None:
     return f"{current_app.config['WEBMAIL_URL'].rstrip('/')}/code/{code['code']}"
 
 
-def _send(mailbox: Mailbox, subject: str, template: str, audit_entry=None, **context) -> None:
-    """Send to the secondary email; an SMTP failure is shown on the mailbox and retried.
+SUBJECTS = {
+    "confirmation": "Your mailbox {address} is ready",
+    "password": "New password for {address}",
+    "login_link": "Log in to {address}",
+}
+
+
+def _subject(kind: str, mailbox: Mailbox) -> str:
+    return SUBJECTS[kind].format(address=mailbox.address)
+
+
+def _email_failure(kind: str, column: str, feature: str | None = None, again: str = ""):
+    """A recorder for an email job: why the email of `kind` did not leave goes into `column`
+    of the mailbox (`email_error` for the confirmation and new password, `notice` for the
+    actions a person asked for)."""
+
+    def record(exc: Exception, final: bool, mailbox_id: int, *_args) -> failures.Failure:
+        mailbox = db.session.get(Mailbox, mailbox_id)
+        if mailbox is None:
+            return failures.describe(exc, "an email to a mailbox since removed", final)
+        what = f"the email “{_subject(kind, mailbox)}” to {mailbox.secondary_email}"
+        failure = failures.describe(exc, what, final, feature, again or "press Retry")
+        setattr(mailbox, column, failure.reason)
+        return failure
+
+    return record
+
+
+def _send(mailbox: Mailbox, kind: str, template: str, audit_entry=None, **context) -> None:
+    """Send to the secondary email; a failure is the job's to record (and RQ's to retry).
 
     `audit_entry`, (kind, message, actor), is recorded once the email has left, in the same
     transaction as the notice: the message must say what was sent, never the secret itself.
     """
+    subject = _subject(kind, mailbox)
     message = mail.build(
         mailbox.secondary_email,
         subject,
@@ -384,16 +448,7 @@ def _send(mailbox: Mailbox, subject: str, template: str, audit_entry=None, **con
         webmail_url=current_app.config["WEBMAIL_URL"],
         **context,
     )
-    try:
-        mail.send(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        db.session.rollback()
-        mailbox.email_error = (
-            f"The email “{subject}” to {mailbox.secondary_email} could not be sent ({exc}). "
-            "It is tried again automatically."
-        )
-        db.session.commit()
-        raise
+    mail.send(message)
     mailbox.email_error = None
     mailbox.notice = f"“{subject}” was sent to {mailbox.secondary_email}."
     if audit_entry is not None:
@@ -402,7 +457,7 @@ def _send(mailbox: Mailbox, subject: str, template: str, audit_entry=None, **con
     db.session.commit()
 
 
-@job
+@job(on_failure=_email_failure("confirmation", "email_error"))
 def send_confirmation(mailbox_id: int, sealed_password: str | None) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None or not mailbox.secondary_email:
@@ -424,27 +479,27 @@ def send_confirmation(mailbox_id: int, sealed_password: str | None) -> str:
     if mailbox.confirmation_sent_at is not None:
         return "already sent"
     mailbox.confirmation_sent_at = utcnow()  # committed with the send's outcome below
-    _send(
-        mailbox,
-        f"Your mailbox {mailbox.address} is ready",
-        "mailbox_confirmation",
-        login_link=link,
-        password=password,
-    )
+    _send(mailbox, "confirmation", "mailbox_confirmation", login_link=link, password=password)
     return "sent"
 
 
-@job
+def _record_reset_failure(exc: Exception, final: bool, mailbox_id: int, *_args) -> failures.Failure:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    what = f"the password reset of {_target(mailbox)}" if mailbox else "a password reset"
+    failure = failures.describe(
+        exc, what, final, feature="password resets", again="ask for a new password again"
+    )
+    if mailbox is not None:
+        mailbox.notice = failure.reason
+    return failure
+
+
+@job(on_failure=_record_reset_failure)
 def reset_password(mailbox_id: int, asked_by: int | None = None) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
         return "gone"
-    try:
-        result = dimail_client().reset_password(mailbox.domain.name, mailbox.local_part)
-    except DimailNotSupported:
-        mailbox.notice = NOT_SUPPORTED.format(what="password resets")
-        db.session.commit()
-        return "not supported"
+    result = dimail_client().reset_password(mailbox.domain.name, mailbox.local_part)
     enqueue_once(
         send_new_password,
         mailbox.id,
@@ -455,7 +510,7 @@ def reset_password(mailbox_id: int, asked_by: int | None = None) -> str:
     return "reset"
 
 
-@job
+@job(on_failure=_email_failure("password", "email_error"))
 def send_new_password(mailbox_id: int, sealed_password: str, asked_by: int | None = None) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
@@ -466,13 +521,15 @@ def send_new_password(mailbox_id: int, sealed_password: str, asked_by: int | Non
         f"A new password for {_target(mailbox)} was sent to {mailbox.secondary_email}.",
         _user(asked_by),
     )
-    _send(
-        mailbox, f"New password for {mailbox.address}", "mailbox_password", entry, password=password
-    )
+    _send(mailbox, "password", "mailbox_password", entry, password=password)
     return "sent"
 
 
-@job
+@job(
+    on_failure=_email_failure(
+        "login_link", "notice", feature="login links", again="send the link again"
+    )
+)
 def send_login_link(mailbox_id: int, asked_by: int | None = None) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
@@ -487,5 +544,5 @@ def send_login_link(mailbox_id: int, asked_by: int | None = None) -> str:
         f"A login link for {_target(mailbox)} was sent to {mailbox.secondary_email}.",
         _user(asked_by),
     )
-    _send(mailbox, f"Log in to {mailbox.address}", "mailbox_login_link", entry, login_link=link)
+    _send(mailbox, "login_link", "mailbox_login_link", entry, login_link=link)
     return "sent"
