@@ -15,8 +15,9 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,test]'
 	@touch $(STAMP)
 
+# DIMAIL_SIM_GENERATION=2024 (or 2024-08-check) makes the simulator play an older dimail.
 run: $(STAMP)
-	$(BIN)/python -m devtools.dev
+	$(BIN)/python -m devtools.dev $(if $(DIMAIL_SIM_GENERATION),--generation $(DIMAIL_SIM_GENERATION))
 
 test: $(STAMP)
 	$(BIN)/ruff check .

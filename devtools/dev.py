@@ -7,6 +7,7 @@ worker with its scheduler, RQ's cron (periodic checks, reconciler), and the web 
 http://127.0.0.1:$PORT. Ctrl-C, or any of them stopping, stops them all.
 """
 
+import argparse
 import importlib.util
 import os
 import signal
@@ -95,7 +96,23 @@ def stop_all(services: list[Service]) -> None:
             service.process.wait()
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from devtools.simulator.state import GENERATIONS
+
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--generation",
+        choices=GENERATIONS,
+        default=os.environ.get("DIMAIL_SIM_GENERATION") or "current",
+        help="which dimail server the simulator plays (default: DIMAIL_SIM_GENERATION, "
+        "else current)",
+    )
+    args = parser.parse_args(argv)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     INSTANCE.mkdir(exist_ok=True)
     port = int(os.environ.get("PORT", "5000"))
     env = dict(os.environ)
@@ -129,8 +146,16 @@ def main() -> int:
         )
         services.append(
             Service(
-                "dimail simulator",
-                [python, "-m", "devtools.simulator", "--port", str(dimail_port)],
+                f"dimail simulator ({args.generation})",
+                [
+                    python,
+                    "-m",
+                    "devtools.simulator",
+                    "--port",
+                    str(dimail_port),
+                    "--generation",
+                    args.generation,
+                ],
                 port=dimail_port,
             )
         )

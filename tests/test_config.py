@@ -95,3 +95,36 @@ def test_bad_retry_intervals_are_named(monkeypatch, given):
     monkeypatch.setenv("JOB_RETRY_INTERVALS", given)
     with pytest.raises(ConfigError, match="JOB_RETRY_INTERVALS"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_dimail_and_outbox_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DIMAIL_TIMEOUT", "7.5")
+    monkeypatch.setenv("DIMAIL_CONNECT_TIMEOUT", "1.5")
+    monkeypatch.setenv("DEV_OUTBOX", "on")
+    monkeypatch.setenv("DEV_OUTBOX_DIR", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["DIMAIL_TIMEOUT"] == 7.5
+    assert app.config["DIMAIL_CONNECT_TIMEOUT"] == 1.5
+    assert app.config["DEV_OUTBOX_DIR"] == str(tmp_path)
+    assert app.test_client().get("/dev/outbox").status_code == 200  # asked for: there
+
+
+@pytest.mark.parametrize(
+    ("name", "given"),
+    [
+        ("DIMAIL_URL", "127.0.0.1:8001"),
+        ("DIMAIL_URL", "ftp://dimail.example"),
+        ("DIMAIL_URL", "http://"),
+        ("DIMAIL_URL", "http://dimail.example:port"),
+        ("DIMAIL_URL", "http://dimail .example"),
+        ("DIMAIL_TIMEOUT", "soon"),
+        ("DIMAIL_CONNECT_TIMEOUT", "0"),
+    ],
+)
+def test_bad_dimail_settings_stop_start_up_with_their_name(monkeypatch, name, given):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv(name, given)
+    with pytest.raises(ConfigError, match=name):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

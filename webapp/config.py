@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "production", "testing")
 DEFAULT_RETRY_INTERVALS = (5, 15, 60, 180, 600)
@@ -26,6 +27,19 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(name: str, default: float | None) -> float | None:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0 seconds, got {raw!r}")
+    return value
 
 
 def _seconds_list(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -85,7 +99,9 @@ def from_environment(instance_path: Path) -> dict:
         "DIMAIL_URL": os.environ.get("DIMAIL_URL", "http://127.0.0.1:8001"),
         "DIMAIL_USER": os.environ.get("DIMAIL_USER", "people"),
         "DIMAIL_PASSWORD": os.environ.get("DIMAIL_PASSWORD", "people"),
-        "DIMAIL_TIMEOUT": float(os.environ.get("DIMAIL_TIMEOUT", "10")),
+        "DIMAIL_TIMEOUT": _float("DIMAIL_TIMEOUT", 10.0),
+        # Waiting for the connection itself; unset: the smaller of DIMAIL_TIMEOUT and 5 s.
+        "DIMAIL_CONNECT_TIMEOUT": _float("DIMAIL_CONNECT_TIMEOUT", None),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": _int("SMTP_PORT", 1025),
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
@@ -118,6 +134,10 @@ def from_environment(instance_path: Path) -> dict:
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 180),
         # A row still marked "to sync" this long after the mark, with no live job, is re-enqueued.
         "RECONCILE_AFTER_SECONDS": _int("RECONCILE_AFTER_SECONDS", 60),
+        # The development outbox page (/dev/outbox): on in development; elsewhere only when
+        # asked (a demo behind docker compose), reading the folder the mail catcher writes.
+        "DEV_OUTBOX": _bool(os.environ.get("DEV_OUTBOX")),
+        "DEV_OUTBOX_DIR": os.environ.get("DEV_OUTBOX_DIR") or None,
     }
 
 
@@ -141,3 +161,23 @@ def finalise(config: dict) -> None:
             "or set APP_ENV=development for a local development setup."
         )
     config.setdefault("REMEMBER_COOKIE_SECURE", config.get("SESSION_COOKIE_SECURE", False))
+    problem = dimail_url_problem(config.get("DIMAIL_URL") or "")
+    if problem:
+        raise ConfigError(f"DIMAIL_URL {problem}, for example http://127.0.0.1:8001")
+
+
+def dimail_url_problem(url: str) -> str | None:
+    """Why `url` cannot be dimail's address, or None: refused at start-up, not at the first
+    job, where it would only show as a failure on some domain's page."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return f"is not a URL ({url!r})"
+    if parts.scheme not in ("http", "https"):
+        return f"must start with http:// or https:// ({url!r})"
+    if not parts.hostname or any(c.isspace() for c in url):
+        return f"must name a host ({url!r})"
+    if parts.query or parts.fragment:
+        return f"must not carry a query or fragment ({url!r})"
+    return None
