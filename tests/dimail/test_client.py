@@ -16,10 +16,14 @@ import requests
 import responses
 
 from webapp.dimail.client import (
+    AddressProbe,
     DimailAuthError,
+    DimailBadAnswer,
     DimailClient,
+    DimailConfigError,
     DimailConflict,
     DimailError,
+    DimailNoGrant,
     DimailNotFound,
     DimailNotSupported,
     DimailRejected,
@@ -61,12 +65,28 @@ def token_route(rsps, *tokens: str):
         rsps.get(f"{BASE}/token/", json={"access_token": tok, "token_type": "bearer"})
 
 
+ALLOWS = f"{BASE}/allows/"
+# What the client asks to learn whether PATCH `active` works (current servers have /v2/).
+ACTIVE_PROBE = f"{BASE}/v2/domains/can-set-active.invalid/mailboxes/"
+# Calls the client makes around the one under test: the token, its self-grant, the probe.
+SIDE_URLS = (f"{BASE}/token/", ALLOWS, ACTIVE_PROBE)
+
+
 def token_calls(rsps) -> int:
     return sum(1 for c in rsps.calls if c.request.url == f"{BASE}/token/")
 
 
+def calls_to(rsps, url: str):
+    return [c for c in rsps.calls if c.request.url == url]
+
+
 def route_calls(rsps):
-    return [c for c in rsps.calls if c.request.url != f"{BASE}/token/"]
+    return [c for c in rsps.calls if c.request.url not in SIDE_URLS]
+
+
+def active_probe_route(rsps, current: bool = True):
+    detail = "Domain not found" if current else "Not Found"
+    rsps.get(ACTIVE_PROBE, status=404, json={"detail": detail})
 
 
 def sent_json(call):
@@ -153,6 +173,9 @@ class Case:
     reply: Any = None
     expected: Any = None
     on_404: Any = RAISE  # what a "missing object" 404 returns instead of raising
+    admin: bool = False  # Basic route of an admin: a refusal is about the account's rights
+    grant: bool = False  # the client then grants itself the domain (POST /allows/)
+    probe: bool = False  # the client first asks whether the server can set `active`
     extra: dict = field(default_factory=dict)
 
 
@@ -172,6 +195,8 @@ CASES = [
         status=201,
         reply=DOMAIN,
         expected=DOMAIN,
+        admin=True,
+        grant=True,
     ),
     Case(
         "create_domain_options",
@@ -188,6 +213,8 @@ CASES = [
         status=201,
         reply=DOMAIN,
         expected=DOMAIN,
+        admin=True,
+        grant=True,
     ),
     Case(
         "get_domain",
@@ -206,12 +233,13 @@ CASES = [
         "basic",
         reply=[DOMAIN],
         expected=[DOMAIN],
+        admin=True,
     ),
     Case(
         "check_domain",
         lambda c: c.check_domain("example.fr"),
         "GET",
-        "/domains/example.fr/check/",
+        "/domains/example.fr/check",
         "basic",
         current=True,
         reply=CHECK,
@@ -306,6 +334,7 @@ CASES = [
         sent={"active": "no"},
         reply=MAILBOX,
         expected=MAILBOX,
+        probe=True,
     ),
     Case(
         "enable_mailbox",
@@ -316,6 +345,7 @@ CASES = [
         sent={"active": "yes", "givenName": "Jane", "surName": "Doe", "displayName": "Jane Doe"},
         reply=MAILBOX,
         expected=MAILBOX,
+        probe=True,
     ),
     Case(
         "reset_password",
@@ -357,7 +387,9 @@ CASES = [
         "bearer",
         current=True,
         reply=ADDRESS,
-        expected=ADDRESS,
+        expected=AddressProbe(
+            "example.fr", "jane.doe", False, True, True, "jane.doe@example.fr", ()
+        ),
         on_404=None,
     ),
     Case(
@@ -436,8 +468,12 @@ CASE_IDS = [c.id for c in CASES]
 
 def register(rsps, case: Case, status: int, **kwargs):
     url = BASE + case.path.split("?")[0]
-    if case.auth == "bearer":
-        token_route(rsps)
+    # Basic routes need the token too: a refusal is told apart by asking for one.
+    token_route(rsps)
+    if case.grant:
+        rsps.post(ALLOWS, status=201, json={"user": USER, "domain": "example.fr"})
+    if case.probe:
+        active_probe_route(rsps)
     rsps.add(case.method, url, status=status, **kwargs)
 
 
@@ -454,14 +490,18 @@ def test_success(rsps, client, case):
     [call] = route_calls(rsps)
     assert call.request.method == case.method
     assert call.request.url == BASE + case.path
+    bearer_needed = case.auth == "bearer" or case.probe
     if case.auth == "basic":
         assert call.request.headers["Authorization"] == BASIC
-        assert token_calls(rsps) == 0
     else:
         assert call.request.headers["Authorization"] == f"Bearer {TOKEN}"
-        assert token_calls(rsps) == 1
         assert rsps.calls[0].request.headers["Authorization"] == BASIC
+    assert token_calls(rsps) == (1 if bearer_needed else 0)
     assert sent_json(call) == case.sent
+    grants = calls_to(rsps, ALLOWS)
+    assert [sent_json(g) for g in grants] == ([{"user": USER, "domain": "example.fr"}] * case.grant)
+    assert all(g.request.headers["Authorization"] == BASIC for g in grants)
+    assert len(calls_to(rsps, ACTIVE_PROBE)) == case.probe
     assert client.calls == len(rsps.calls)
     assert call.request.req_kwargs["timeout"] == (5.0, 10.0)
 
@@ -476,7 +516,7 @@ VALIDATION = {
 }
 # key: (status, response kwargs, detail the exception must carry)
 ERRORS = {
-    "401": (401, {"json": {"detail": "Not authenticated"}}, "Not authenticated"),
+    "401": (401, {"json": {"detail": "Not authorized."}}, "Not authorized."),
     "403": (403, {"json": {"detail": "Permission denied"}}, "Permission denied"),
     "404": (404, {"json": {"detail": "Mailbox not found"}}, "Mailbox not found"),
     "404-generic": (404, {"json": {"detail": "Not Found"}}, "Not Found"),
@@ -495,7 +535,8 @@ ERRORS = {
 
 def expected_outcome(case: Case, key: str):
     if key in ("401", "403"):
-        return DimailAuthError
+        # The token call works in this table: a refusal is about rights, never credentials.
+        return DimailNoGrant
     if key == "404-generic" and case.current:
         return DimailNotSupported
     if key.startswith("404"):
@@ -507,6 +548,15 @@ def expected_outcome(case: Case, key: str):
     if key == "422":
         return DimailRejected
     return DimailUnavailable
+
+
+def expected_words(case: Case, cls: type, detail: str) -> list[str]:
+    """What the exception's detail must say besides dimail's own words."""
+    if cls is DimailNoGrant:
+        return ["may not create or list domains"] if case.admin else ["the domain example.fr"]
+    if cls is DimailNotSupported:
+        return ["not available on this mail platform"]
+    return []
 
 
 ERROR_PARAMS = [
@@ -527,16 +577,26 @@ def test_http_errors(rsps, client, case, key):
         with pytest.raises(outcome) as info:
             case.call(client)
         err = info.value
-        assert (err.status, err.detail) == (status, detail)
+        assert type(err) is outcome
+        assert err.status == status
+        assert detail in err.detail
+        for words in expected_words(case, outcome, detail):
+            assert words in err.detail
         assert (err.method, err.path) == (case.method, case.path.split("?")[0])
         assert detail in str(err)
     else:
         assert case.call(client) == outcome
 
-    # Bearer routes get exactly one retry with a fresh token on 401/403; nothing else retries.
-    retried = case.auth == "bearer" and status in (401, 403)
+    refused = status in (401, 403)
+    # Bearer routes get exactly one retry with a fresh token on 401/403; a Basic route asks
+    # for a token instead, to tell bad credentials from missing rights; nothing else retries.
+    retried = case.auth == "bearer" and refused
     assert len(route_calls(rsps)) == (2 if retried else 1)
-    assert token_calls(rsps) == (0 if case.auth == "basic" else 1 + retried)
+    bearer_needed = case.auth == "bearer" or case.probe
+    assert token_calls(rsps) == bearer_needed + refused
+    # The domain is granted after a creation and after "already exists", not after a refusal.
+    granted = case.grant and key in ("409",)
+    assert len(calls_to(rsps, ALLOWS)) == granted
     assert client.calls == len(rsps.calls)
 
 
@@ -556,10 +616,22 @@ def test_rejected_family():
         (429, {"body": "slow down"}, DimailUnavailable, "slow down"),
         (500, {"json": {"unexpected": 1}}, DimailUnavailable, '{"unexpected": 1}'),
         (502, {"body": "<html> <b>Bad</b>\n gateway </html>"}, DimailUnavailable, None),
-        (200, {"body": "<html>maintenance</html>"}, DimailUnavailable, None),
-        (307, {"headers": {"Location": f"{BASE}/domains/"}}, DimailError, None),
+        (200, {"body": "<html>maintenance</html>"}, DimailBadAnswer, None),
+        (200, {"json": {"name": "example.fr"}}, DimailBadAnswer, None),
+        (200, {"json": ["example.fr"]}, DimailBadAnswer, None),
+        (200, {"body": ""}, DimailBadAnswer, None),
     ],
-    ids=["422-text", "412", "429", "500-json-no-detail", "502-html", "200-not-json", "307"],
+    ids=[
+        "422-text",
+        "412",
+        "429",
+        "500-json-no-detail",
+        "502-html",
+        "200-not-json",
+        "200-object-for-a-list",
+        "200-list-of-strings",
+        "200-empty",
+    ],
 )
 def test_other_answers(rsps, client, status, kwargs, cls, detail):
     rsps.get(f"{BASE}/domains/", status=status, **kwargs)
@@ -568,7 +640,9 @@ def test_other_answers(rsps, client, status, kwargs, cls, detail):
     assert type(info.value) is cls
     if detail is not None:
         assert info.value.detail == detail
-    assert len(rsps.calls) == 1  # redirects are not followed
+    if cls is DimailBadAnswer:
+        assert "not a JSON list as expected" in info.value.detail
+    assert len(rsps.calls) == 1
 
 
 def test_long_text_body_is_cut(rsps, client):
@@ -614,11 +688,24 @@ def test_token_fetch_timeout(rsps, client):
     assert client.calls == 1
 
 
-def test_invalid_url_is_not_transient(rsps, client):
-    rsps.get(f"{BASE}/domains/", body=requests.exceptions.InvalidURL())
-    with pytest.raises(DimailError) as info:
+@pytest.mark.parametrize(
+    "exc, cls",
+    [
+        (requests.exceptions.InvalidURL(), DimailConfigError),
+        (requests.exceptions.InvalidHeader(), DimailConfigError),
+        (ValueError("bad"), DimailConfigError),
+        (requests.exceptions.ContentDecodingError(), DimailBadAnswer),
+        (requests.exceptions.RetryError(), DimailUnavailable),
+        (requests.exceptions.RequestException(), DimailUnavailable),
+    ],
+    ids=["invalid-url", "invalid-header", "value-error", "decoding", "retry", "other"],
+)
+def test_unplanned_request_failures_are_named(rsps, client, exc, cls):
+    rsps.get(f"{BASE}/domains/", body=exc)
+    with pytest.raises(cls) as info:
         client.list_domains()
-    assert type(info.value) is DimailError
+    assert type(info.value) is cls
+    assert (info.value.method, info.value.path) == ("GET", "/domains/")
 
 
 def test_timeouts_are_configurable(rsps):
@@ -704,12 +791,14 @@ def test_token_refreshed_once_on_auth_failure(rsps, client, status):
     assert token_calls(rsps) == 2
 
 
-def test_auth_error_when_refresh_does_not_help(rsps, client):
+def test_no_grant_when_refresh_does_not_help(rsps, client):
     token_route(rsps, make_token(), make_token(sub="fresh"))
     rsps.get(f"{BASE}/domains/example.fr", status=401, json={"detail": "Not authorized."})
-    with pytest.raises(DimailAuthError) as info:
+    with pytest.raises(DimailNoGrant) as info:
         client.get_domain("example.fr")
-    assert (info.value.status, info.value.detail) == (401, "Not authorized.")
+    assert info.value.status == 401
+    assert "no rights on the domain example.fr" in info.value.detail
+    assert "Not authorized." in info.value.detail
     assert client.calls == 4  # token, call, token, call: no third attempt
 
 
@@ -726,8 +815,8 @@ def test_token_route_refusal_is_auth_error(rsps, client, status):
     "kwargs, cls",
     [
         ({"status": 500, "body": "Internal Server Error"}, DimailUnavailable),
-        ({"json": {"token_type": "bearer"}}, DimailUnavailable),
-        ({"body": "not json"}, DimailUnavailable),
+        ({"json": {"token_type": "bearer"}}, DimailBadAnswer),
+        ({"body": "not json"}, DimailBadAnswer),
     ],
     ids=["500", "no-access-token", "not-json"],
 )
@@ -781,15 +870,16 @@ def test_dropping_a_stale_token_keeps_a_newer_one(client):
 def test_calls_for_a_new_domain_and_first_mailbox(rsps, client):
     token_route(rsps)
     rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
-    rsps.get(f"{BASE}/domains/example.fr/check/", json=CHECK)
+    rsps.post(ALLOWS, status=201, json={"user": USER, "domain": "example.fr"})
+    rsps.get(f"{BASE}/domains/example.fr/check", json=CHECK)
     rsps.get(f"{BASE}/domains/example.fr/spec/", json=SPEC)
     rsps.post(f"{BASE}{MBOX}", status=201, json=NEW_MAILBOX)
     client.create_domain("example.fr")
     client.check_domain("example.fr")
     client.domain_spec("example.fr")
     client.create_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe")
-    # Three Basic calls, one token fetch, one Bearer call.
-    assert client.calls == 5 == len(rsps.calls)
+    # Four Basic calls (with the self-grant), one token fetch, one Bearer call.
+    assert client.calls == 6 == len(rsps.calls)
 
 
 def test_calls_counts_failed_attempts(rsps, client):
@@ -839,7 +929,7 @@ def test_probe_address_404_meanings(rsps, client, detail, expected):
 
 
 def test_check_on_missing_domain_is_not_found(rsps, client):
-    rsps.get(f"{BASE}/domains/nope.fr/check/", status=404, json={"detail": "Domain not found"})
+    rsps.get(f"{BASE}/domains/nope.fr/check", status=404, json={"detail": "Domain not found"})
     with pytest.raises(DimailNotFound):
         client.check_domain("nope.fr")
 
@@ -906,6 +996,7 @@ def test_update_mailbox_refuses_unknown_fields(rsps, client):
 
 def test_update_mailbox_accepts_bool_active(rsps, client):
     token_route(rsps)
+    active_probe_route(rsps)
     rsps.patch(f"{BASE}{MBOX}", json=MAILBOX)
     client.update_mailbox("example.fr", "jane.doe", active=False)
     assert sent_json(route_calls(rsps)[0]) == {"active": "no"}
@@ -956,7 +1047,7 @@ def test_from_config_small_timeout_and_missing_keys():
         {"DIMAIL_URL": BASE, "DIMAIL_USER": USER, "DIMAIL_PASSWORD": PASSWORD, "DIMAIL_TIMEOUT": 2}
     )
     assert (client.connect_timeout, client.timeout) == (2.0, 2.0)
-    with pytest.raises(ValueError, match="DIMAIL_PASSWORD"):
+    with pytest.raises(DimailConfigError, match="DIMAIL_PASSWORD"):
         DimailClient.from_config({"DIMAIL_URL": BASE, "DIMAIL_USER": USER})
 
 
@@ -999,6 +1090,7 @@ def test_logs_one_line_per_request_and_no_secret(rsps, client, caplog):
     stale, fresh = make_token(), make_token(sub="fresh")
     token_route(rsps, stale, fresh)
     rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
+    rsps.post(ALLOWS, status=201, json={"user": USER, "domain": "example.fr"})
     rsps.post(f"{BASE}{MBOX}", status=401, json={"detail": "expired"})
     rsps.post(f"{BASE}{MBOX}", status=201, json=NEW_MAILBOX)
     rsps.post(
@@ -1014,7 +1106,7 @@ def test_logs_one_line_per_request_and_no_secret(rsps, client, caplog):
         client.list_domains()
 
     records = [r for r in caplog.records if r.name == "webapp.dimail"]
-    assert len(records) == client.calls == 7
+    assert len(records) == client.calls == 8
     assert all(r.levelno == logging.INFO for r in records)
     lines = [r.getMessage() for r in records]
     assert lines[0].startswith("dimail POST /domains/ -> 201 in ")
