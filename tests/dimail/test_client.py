@@ -16,6 +16,7 @@ import requests
 import responses
 
 from webapp.dimail.client import (
+    ROUTES,
     AddressProbe,
     DimailAuthError,
     DimailBadAnswer,
@@ -1131,3 +1132,475 @@ def test_no_proxy_of_the_environment_is_honoured(monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "dimail.test")
     assert "http" not in DimailClient(BASE, USER, PASSWORD)._session.proxies
+
+
+# --------------------------------------------------------------------------- redirects
+
+CHECK_URL = f"{BASE}/domains/example.fr/check"
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_same_host_redirect_followed_once_with_method_body_and_credentials(
+    rsps, client, caplog, status
+):
+    # What a FastAPI server answers a path whose trailing slash is wrong.
+    caplog.set_level(logging.INFO, logger="webapp.dimail")
+    token_route(rsps)
+    rsps.post(f"{BASE}{MBOX}", status=status, headers={"Location": f"{BASE}{MBOX}/"})
+    rsps.post(f"{BASE}{MBOX}/", status=201, json=NEW_MAILBOX)
+
+    assert client.create_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe") == NEW_MAILBOX
+
+    first, second = route_calls(rsps)
+    assert (second.request.method, second.request.url) == ("POST", f"{BASE}{MBOX}/")
+    assert (
+        sent_json(second)
+        == sent_json(first)
+        == {
+            "givenName": "Jane",
+            "surName": "Doe",
+            "displayName": "Jane Doe",
+        }
+    )
+    assert second.request.headers["Authorization"] == f"Bearer {TOKEN}"
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    message = warning.getMessage()
+    assert f"POST {MBOX} -> {status} to {MBOX}/" in message
+    assert "correct this path in ROUTES" in message
+    assert TOKEN not in caplog.text and PASSWORD not in caplog.text
+
+
+def test_redirect_of_a_basic_route_keeps_basic_credentials(rsps, client):
+    # A relative Location, as some servers send it.
+    rsps.get(CHECK_URL, status=307, headers={"Location": "/domains/example.fr/check/"})
+    rsps.get(CHECK_URL + "/", json=CHECK)
+    assert client.check_domain("example.fr") == CHECK
+    assert [c.request.headers["Authorization"] for c in rsps.calls] == [BASIC, BASIC]
+    assert client.calls == 2
+
+
+def test_redirect_location_with_query_is_not_doubled(rsps, client):
+    token_route(rsps)
+    url = f"{BASE}/domains/example.fr/aliases"
+    rsps.get(
+        f"{BASE}/domains/example.fr/aliases/",
+        status=307,
+        headers={"Location": f"{url}?user_name=contact"},
+    )
+    rsps.get(url, json=[ALIAS])
+    assert client.list_aliases("example.fr", "contact") == [ALIAS]
+    assert route_calls(rsps)[1].request.url == f"{url}?user_name=contact"
+
+
+@pytest.mark.parametrize(
+    "status, headers, words",
+    [
+        (307, {"Location": "http://elsewhere.test/domains/"}, "another server"),
+        (307, {"Location": "https://dimail.test/domains/"}, "another server"),
+        (308, {"Location": "http://dimail.test:8080/domains/"}, "another server"),
+        (307, {}, "no address to go to"),
+        (301, {"Location": f"{BASE}/domains/"}, "not followed"),
+        (302, {"Location": f"{BASE}/domains/"}, "not followed"),
+        (303, {"Location": f"{BASE}/domains/"}, "not followed"),
+        (300, {}, "no address to go to"),
+    ],
+    ids=["other-host", "other-scheme", "other-port", "no-location", "301", "302", "303", "300"],
+)
+def test_redirects_not_followed_are_bad_answers(rsps, client, status, headers, words):
+    rsps.get(f"{BASE}/domains/", status=status, headers=headers)
+    with pytest.raises(DimailBadAnswer) as info:
+        client.list_domains()
+    assert words in info.value.detail
+    assert (info.value.status, info.value.path) == (status, "/domains/")
+    assert len(rsps.calls) == 1
+
+
+def test_second_redirect_is_a_bad_answer(rsps, client):
+    rsps.get(f"{BASE}/domains/", status=307, headers={"Location": f"{BASE}/domains"})
+    rsps.get(f"{BASE}/domains", status=307, headers={"Location": f"{BASE}/domains/"})
+    with pytest.raises(DimailBadAnswer, match="redirected twice"):
+        client.list_domains()
+    assert len(rsps.calls) == 2
+
+
+def test_bad_answer_is_permanent():
+    assert issubclass(DimailBadAnswer, DimailRejected)
+    assert issubclass(DimailNoGrant, DimailRejected)
+    assert not issubclass(DimailConfigError, DimailUnavailable)
+
+
+# --------------------------------------------------------------------------- route table
+
+
+def test_every_path_is_spelled_as_dimail_md_writes_it():
+    templates = {name: route.template for name, route in ROUTES.items()}
+    assert templates["domain_check"] == "/domains/{domain}/check"
+    assert templates["login_code"].endswith("/code")
+    assert templates["mailbox"].endswith("{local_part}")
+    for name in ("domain_fix", "domain_spec", "reset_password", "address"):
+        assert templates[name].endswith("/"), name
+    for name in ("token", "users", "allows", "domains", "mailboxes", "mailboxes_v2", "aliases"):
+        assert templates[name].endswith("/"), name
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("dimail.test:8001", "http:// or https://"),
+        ("ftp://dimail.test", "http:// or https://"),
+        ("http://", "no host name"),
+        ("http:///path", "no host name"),
+        ("http://dimail .test", "spaces"),
+        (" http://dimail.test", "spaces"),
+        ("http://dimail.test\n", "spaces"),
+        ("http://dimail.test:port", "invalid host or port"),
+        ("http://dimail.test:99999", "invalid host or port"),
+        ("http://u:p@dimail.test", "must not carry credentials"),
+        ("http://dimail.test/?x=1", "query string"),
+        ("", "empty"),
+        (None, "empty"),
+    ],
+)
+def test_bad_url_refused_at_construction(url, words):
+    with pytest.raises(DimailConfigError) as info:
+        DimailClient(url, USER, PASSWORD)
+    assert words in str(info.value)
+    with pytest.raises(DimailConfigError):
+        DimailClient.from_config({"DIMAIL_URL": url, "DIMAIL_USER": USER, "DIMAIL_PASSWORD": "x"})
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"DIMAIL_TIMEOUT": "soon"}, {"DIMAIL_TIMEOUT": -1}, {"DIMAIL_CONNECT_TIMEOUT": "x"}],
+)
+def test_bad_timeouts_refused_at_construction(extra):
+    config = {"DIMAIL_URL": BASE, "DIMAIL_USER": USER, "DIMAIL_PASSWORD": PASSWORD, **extra}
+    with pytest.raises(DimailConfigError, match="seconds"):
+        DimailClient.from_config(config)
+
+
+def test_url_with_a_path_prefix_is_kept():
+    assert DimailClient("https://api.test/dimail/", USER, PASSWORD).base_url == (
+        "https://api.test/dimail"
+    )
+
+
+# --------------------------------------------------------------------------- rights
+
+
+def test_bearer_refusal_with_refused_token_refresh_is_auth_error(rsps, client):
+    rsps.get(f"{BASE}/token/", json={"access_token": TOKEN, "token_type": "bearer"})
+    rsps.get(f"{BASE}/token/", status=403, json={"detail": "Permission denied"})
+    rsps.get(f"{BASE}/domains/example.fr", status=401, json={"detail": "Not authorized."})
+    with pytest.raises(DimailAuthError) as info:
+        client.get_domain("example.fr")
+    assert info.value.path == "/token/"
+
+
+def test_fresh_token_refused_as_such_is_auth_error(rsps, client):
+    # Not a grant: dimail refuses the token itself (what it says to Basic on a Bearer route).
+    token_route(rsps, make_token(), make_token(sub="fresh"))
+    url = f"{BASE}/domains/example.fr/mailboxes/"
+    rsps.get(url, status=403, json={"detail": "Invalid authentication credentials"})
+    with pytest.raises(DimailAuthError) as info:
+        client.list_mailboxes("example.fr")
+    assert info.value.detail == "Invalid authentication credentials"
+    assert client.calls == 4
+
+
+@pytest.mark.parametrize(
+    "call, url",
+    [
+        (lambda c: c.check_domain("example.fr"), CHECK_URL),
+        (lambda c: c.fix_domain("example.fr"), f"{BASE}/domains/example.fr/fix/"),
+        (lambda c: c.domain_spec("example.fr"), f"{BASE}/domains/example.fr/spec/"),
+    ],
+    ids=["check", "fix", "spec"],
+)
+@pytest.mark.parametrize("token_works", [True, False], ids=["token-works", "token-refused"])
+def test_basic_domain_route_refusal_told_apart_by_the_token(rsps, client, call, url, token_works):
+    rsps.get(url, status=403, json={"detail": "Permission denied"})
+    if token_works:
+        token_route(rsps)
+    else:
+        rsps.get(f"{BASE}/token/", status=403, json={"detail": "Permission denied"})
+    expected = DimailNoGrant if token_works else DimailAuthError
+    with pytest.raises(expected) as info:
+        call(client)
+    if token_works:
+        assert "no rights on the domain example.fr" in info.value.detail
+    else:
+        assert info.value.path == "/token/"
+    assert client.calls == 2  # the call, then one token call: no retry
+
+
+@pytest.mark.parametrize("token_works", [True, False], ids=["token-works", "token-refused"])
+def test_domain_creation_refused(rsps, client, token_works):
+    rsps.post(f"{BASE}/domains/", status=403, json={"detail": "Permission denied"})
+    if token_works:
+        token_route(rsps)
+    else:
+        rsps.get(f"{BASE}/token/", status=403, json={"detail": "Permission denied"})
+    with pytest.raises(DimailNoGrant if token_works else DimailAuthError) as info:
+        client.create_domain("example.fr")
+    if token_works:
+        assert "may not create or list domains" in info.value.detail
+    assert not calls_to(rsps, ALLOWS)
+
+
+def test_token_call_refused_is_auth_error_without_another_token_call(rsps, client):
+    rsps.get(f"{BASE}/token/", status=401, json={"detail": "Not authenticated"})
+    with pytest.raises(DimailAuthError):
+        client.list_mailboxes("example.fr")
+    assert client.calls == 1
+
+
+# --------------------------------------------------------------------------- domain creation
+
+
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (201, {"user": USER, "domain": "example.fr"}),
+        (409, {"detail": "Domain already allowed for this user"}),
+        (403, {"detail": "Permission denied"}),
+        (401, {"detail": "Not authenticated"}),
+        (404, {"detail": "User not found"}),
+        (422, {"detail": "bad"}),
+    ],
+)
+def test_self_grant_answers_that_leave_the_creation_done(rsps, client, status, body):
+    rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
+    rsps.post(ALLOWS, status=status, json=body)
+    assert client.create_domain("example.fr") == DOMAIN
+    [grant] = calls_to(rsps, ALLOWS)
+    assert sent_json(grant) == {"user": USER, "domain": "example.fr"}
+    assert grant.request.headers["Authorization"] == BASIC
+    assert token_calls(rsps) == 0  # a refused grant is not investigated: the next call tells
+
+
+def test_self_grant_unavailable_is_retried_by_the_job(rsps, client):
+    rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
+    rsps.post(ALLOWS, status=503, body="")
+    with pytest.raises(DimailUnavailable):
+        client.create_domain("example.fr")
+
+
+def test_existing_domain_is_granted_then_conflict(rsps, client):
+    rsps.post(f"{BASE}/domains/", status=409, json={"detail": "Domain already exists"})
+    rsps.post(ALLOWS, status=409, json={"detail": "Domain already allowed for this user"})
+    with pytest.raises(DimailConflict) as info:
+        client.create_domain("example.fr")
+    assert info.value.detail == "Domain already exists"
+    assert info.value.context_name is None
+    assert len(calls_to(rsps, ALLOWS)) == 1
+
+
+@pytest.mark.parametrize(
+    "detail, context",
+    [
+        ("The domain is currently mapped to OX context ctx-42", "ctx-42"),
+        ("The domain is currently mapped to OX context 'shared.fr'.", "shared.fr"),
+    ],
+)
+def test_domain_mapped_to_another_context_is_a_conflict_naming_it(rsps, client, detail, context):
+    rsps.post(f"{BASE}/domains/", status=409, json={"detail": detail})
+    with pytest.raises(DimailConflict) as info:
+        client.create_domain("example.fr")
+    assert info.value.detail == detail
+    assert info.value.context_name == context
+    assert not calls_to(rsps, ALLOWS)
+    copy = pickle.loads(pickle.dumps(info.value))  # noqa: S301 - our own bytes
+    assert (copy.context_name, copy.detail) == (context, detail)
+
+
+def test_other_creation_409_is_a_refusal_not_already_there(rsps, client):
+    detail = "OX context name is mandatory for mailbox feature"
+    rsps.post(f"{BASE}/domains/", status=409, json={"detail": detail})
+    with pytest.raises(DimailRejected) as info:
+        client.create_domain("example.fr", features=["webmail"])
+    assert type(info.value) is DimailRejected
+    assert (info.value.status, info.value.detail) == (409, detail)
+    assert not calls_to(rsps, ALLOWS)
+
+
+def test_allow_domain(rsps, client):
+    rsps.post(ALLOWS, status=201, json={"user": "other", "domain": "example.fr"})
+    rsps.post(ALLOWS, status=409, json={"detail": "Domain already allowed for this user"})
+    assert client.allow_domain("example.fr", "other") is True
+    assert client.allow_domain("example.fr") is False
+    assert [sent_json(c)["user"] for c in rsps.calls] == ["other", USER]
+
+
+def test_create_user(rsps, client):
+    rsps.post(f"{BASE}/users/", status=201, json={"name": "x", "is_admin": False, "uuid": "u"})
+    assert client.create_user("x", "pw")["name"] == "x"
+    assert sent_json(rsps.calls[0]) == {"name": "x", "password": "pw", "is_admin": False}
+
+
+# --------------------------------------------------------------------------- address probe
+
+
+@pytest.mark.parametrize(
+    "answer, verdict, taken_by",
+    [
+        ({"is_mailbox": True, "is_ox": True}, "exists", None),
+        (
+            {"is_mailbox": False, "is_ox": True, "ox_primary_email": "Jane.Doe@Example.fr"},
+            "exists",
+            None,
+        ),  # noqa: E501
+        (
+            {"is_ox": True, "ox_primary_email": "jane.doe2@example.fr"},
+            "display_name_taken",
+            "jane.doe2@example.fr",
+        ),  # noqa: E501
+        ({"is_alias": True, "is_mailbox": False, "is_ox": False}, "free", None),
+        ({"is_alias": False, "is_mailbox": False, "is_ox": False}, "free", None),
+        ({"is_mailbox": "false", "is_ox": "False", "is_alias": "true"}, "free", None),
+        ({"is_mailbox": "TRUE"}, "exists", None),
+        ({}, "free", None),
+    ],
+    ids=[
+        "mailbox",
+        "ox-same-address",
+        "ox-other-address",
+        "alias",
+        "nothing",
+        "strings",
+        "TRUE",
+        "empty",
+    ],  # noqa: E501
+)
+def test_probe_verdicts(rsps, client, answer, verdict, taken_by):
+    token_route(rsps)
+    body = {"domain_name": "example.fr", "user_name": "jane.doe", **answer}
+    rsps.get(f"{BASE}/domains/example.fr/address/jane.doe/", json=body)
+    probe = client.probe_address("example.fr", "jane.doe")
+    assert isinstance(probe, AddressProbe)
+    assert probe.verdict("jane.doe@example.fr") == probe.verdict() == verdict
+    assert probe.taken_by == taken_by
+    assert all(isinstance(v, bool) for v in (probe.is_alias, probe.is_mailbox, probe.is_ox))
+
+
+def test_probe_reads_like_the_old_dict(rsps, client):
+    token_route(rsps)
+    rsps.get(f"{BASE}/domains/example.fr/address/jane.doe/", json=ADDRESS)
+    probe = client.probe_address("example.fr", "jane.doe")
+    assert probe["is_mailbox"] is True and probe.get("is_alias") is False
+    assert probe.get("nothing", 1) == 1
+    with pytest.raises(KeyError):
+        probe["nothing"]
+    with pytest.raises(AttributeError):
+        probe.is_ox = False  # frozen
+
+
+# --------------------------------------------------------------------------- active flag
+
+PATCH_CALLS = [
+    lambda c: c.disable_mailbox("example.fr", "jane.doe"),
+    lambda c: c.enable_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe"),
+    lambda c: c.update_mailbox("example.fr", "jane.doe", active=False),
+]
+
+
+@pytest.mark.parametrize(
+    "call, verb", list(zip(PATCH_CALLS, ["disable", "enable", "disable"], strict=True))
+)
+def test_active_refused_on_servers_that_ignore_it(rsps, client, call, verb):
+    token_route(rsps)
+    active_probe_route(rsps, current=False)
+    rsps.patch(f"{BASE}{MBOX}", json=MAILBOX)  # what they answer, changing nothing
+    with pytest.raises(DimailNotSupported, match=f"this mail platform cannot {verb} mailboxes"):
+        call(client)
+    assert not route_calls(rsps)  # no PATCH sent
+    assert client.can_set_active() is False
+    assert len(calls_to(rsps, ACTIVE_PROBE)) == 1  # asked once per client
+
+
+def test_other_patches_need_no_probe(rsps, client):
+    token_route(rsps)
+    rsps.patch(f"{BASE}{MBOX}", json=MAILBOX)
+    client.update_mailbox("example.fr", "jane.doe", displayName="J. Doe")
+    assert not calls_to(rsps, ACTIVE_PROBE)
+
+
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (404, {"detail": "Domain not found"}, True),
+        (403, {"detail": "Permission denied"}, True),
+        (401, {"detail": "Not authorized."}, True),
+        (200, [], True),
+        (404, {"detail": "Not Found"}, False),
+        (405, {"detail": "Method Not Allowed"}, False),
+    ],
+)
+def test_can_set_active(rsps, client, status, body, expected):
+    token_route(rsps)
+    rsps.get(ACTIVE_PROBE, status=status, json=body)
+    assert client.can_set_active() is expected
+    assert client.can_set_active() is expected
+    assert len(calls_to(rsps, ACTIVE_PROBE)) == 1
+
+
+def test_can_set_active_unknown_while_dimail_is_down(rsps, client):
+    token_route(rsps)
+    rsps.get(ACTIVE_PROBE, status=503, body="")
+    rsps.get(ACTIVE_PROBE, status=404, json={"detail": "Domain not found"})
+    with pytest.raises(DimailUnavailable):
+        client.can_set_active()
+    assert client.can_set_active() is True  # not cached while unknown
+
+
+# --------------------------------------------------------------------------- answers read
+
+
+def test_spec_types_in_either_case_come_out_upper_case(rsps, client):
+    records = [
+        {"target": "", "type": "mx", "value": "mx.dimail.test."},
+        {"target": "imap", "type": "Cname", "value": "imap.dimail.test."},
+        {"target": None, "type": "TXT", "value": "v=spf1 -all"},
+    ]
+    rsps.get(f"{BASE}/domains/example.fr/spec/", json=records)
+    assert client.domain_spec("example.fr") == [
+        {"target": "", "type": "MX", "value": "mx.dimail.test."},
+        {"target": "imap", "type": "CNAME", "value": "imap.dimail.test."},
+        {"target": "", "type": "TXT", "value": "v=spf1 -all"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "call, url, body, key",
+    [
+        (
+            lambda c: c.login_code("example.fr", "jane.doe"),
+            f"{BASE}{MBOX}/code",
+            {"email": "jane.doe@example.fr"},
+            "code",
+        ),
+        (
+            lambda c: c.reset_password("example.fr", "jane.doe"),
+            f"{BASE}{MBOX}/reset_password/",
+            {"email": "jane.doe@example.fr"},
+            "password",
+        ),
+    ],
+    ids=["code", "reset_password"],
+)
+def test_answers_without_what_the_route_gives_are_bad_answers(rsps, client, call, url, body, key):
+    token_route(rsps)
+    rsps.post(url, json=body)
+    with pytest.raises(DimailBadAnswer, match=f"no {key}"):
+        call(client)
+
+
+def test_delete_mailbox(rsps, client):
+    token_route(rsps)
+    rsps.delete(f"{BASE}{MBOX}", status=204)
+    rsps.delete(f"{BASE}{MBOX}", status=404, json={"detail": "Mailbox not found"})
+    assert client.delete_mailbox("example.fr", "jane.doe") is True
+    assert client.delete_mailbox("example.fr", "jane.doe") is False
