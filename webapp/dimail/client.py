@@ -72,21 +72,28 @@ ROUTES = {
     "allows": Route("/allows/", "basic", "grant domains", admin=True),
     "domains": Route("/domains/", "basic", "create or list domains", admin=True),
     "domain": Route("/domains/{domain}", "bearer", "read the domain"),
-    "domain_check": Route("/domains/{domain}/check", "basic", "domain checks", True),
-    "domain_fix": Route("/domains/{domain}/fix/", "basic", "domain repair", True),
-    "domain_spec": Route("/domains/{domain}/spec/", "basic", "expected DNS records", True),
+    "domain_check": Route("/domains/{domain}/check", "basic", "the domain check", True),
+    "domain_fix": Route("/domains/{domain}/fix/", "basic", "the domain repair", True),
+    "domain_spec": Route(
+        "/domains/{domain}/spec/", "basic", "the list of expected DNS records", True
+    ),
     "mailboxes": Route("/domains/{domain}/mailboxes/", "bearer", "list mailboxes"),
     "mailboxes_v2": Route(
         "/v2/domains/{domain}/mailboxes/", "bearer", "the mailbox list with states", True
     ),
     "mailbox": Route("/domains/{domain}/mailboxes/{local_part}", "bearer", "manage mailboxes"),
     "reset_password": Route(
-        "/domains/{domain}/mailboxes/{local_part}/reset_password/", "bearer", "password reset", True
+        "/domains/{domain}/mailboxes/{local_part}/reset_password/",
+        "bearer",
+        "the password reset",
+        True,
     ),
     "login_code": Route(
-        "/domains/{domain}/mailboxes/{local_part}/code", "bearer", "webmail login codes", True
+        "/domains/{domain}/mailboxes/{local_part}/code", "bearer", "the webmail login code", True
     ),
-    "address": Route("/domains/{domain}/address/{local_part}/", "bearer", "address lookup", True),
+    "address": Route(
+        "/domains/{domain}/address/{local_part}/", "bearer", "the address lookup", True
+    ),
     "aliases": Route("/domains/{domain}/aliases/", "bearer", "manage aliases"),
     "alias": Route("/domains/{domain}/aliases/{local_part}/{destination}", "bearer", "aliases"),
     "all_aliases": Route("/domains/{domain}/aliases/{local_part}/all", "bearer", "aliases"),
