@@ -16,10 +16,15 @@ import requests
 import responses
 
 from webapp.dimail.client import (
+    ROUTES,
+    AddressProbe,
     DimailAuthError,
+    DimailBadAnswer,
     DimailClient,
+    DimailConfigError,
     DimailConflict,
     DimailError,
+    DimailNoGrant,
     DimailNotFound,
     DimailNotSupported,
     DimailRejected,
@@ -61,12 +66,28 @@ def token_route(rsps, *tokens: str):
         rsps.get(f"{BASE}/token/", json={"access_token": tok, "token_type": "bearer"})
 
 
+ALLOWS = f"{BASE}/allows/"
+# What the client asks to learn whether PATCH `active` works (current servers have /v2/).
+ACTIVE_PROBE = f"{BASE}/v2/domains/can-set-active.invalid/mailboxes/"
+# Calls the client makes around the one under test: the token, its self-grant, the probe.
+SIDE_URLS = (f"{BASE}/token/", ALLOWS, ACTIVE_PROBE)
+
+
 def token_calls(rsps) -> int:
     return sum(1 for c in rsps.calls if c.request.url == f"{BASE}/token/")
 
 
+def calls_to(rsps, url: str):
+    return [c for c in rsps.calls if c.request.url == url]
+
+
 def route_calls(rsps):
-    return [c for c in rsps.calls if c.request.url != f"{BASE}/token/"]
+    return [c for c in rsps.calls if c.request.url not in SIDE_URLS]
+
+
+def active_probe_route(rsps, current: bool = True):
+    detail = "Domain not found" if current else "Not Found"
+    rsps.get(ACTIVE_PROBE, status=404, json={"detail": detail})
 
 
 def sent_json(call):
@@ -153,6 +174,9 @@ class Case:
     reply: Any = None
     expected: Any = None
     on_404: Any = RAISE  # what a "missing object" 404 returns instead of raising
+    admin: bool = False  # Basic route of an admin: a refusal is about the account's rights
+    grant: bool = False  # the client then grants itself the domain (POST /allows/)
+    probe: bool = False  # the client first asks whether the server can set `active`
     extra: dict = field(default_factory=dict)
 
 
@@ -172,6 +196,8 @@ CASES = [
         status=201,
         reply=DOMAIN,
         expected=DOMAIN,
+        admin=True,
+        grant=True,
     ),
     Case(
         "create_domain_options",
@@ -188,6 +214,8 @@ CASES = [
         status=201,
         reply=DOMAIN,
         expected=DOMAIN,
+        admin=True,
+        grant=True,
     ),
     Case(
         "get_domain",
@@ -206,12 +234,13 @@ CASES = [
         "basic",
         reply=[DOMAIN],
         expected=[DOMAIN],
+        admin=True,
     ),
     Case(
         "check_domain",
         lambda c: c.check_domain("example.fr"),
         "GET",
-        "/domains/example.fr/check/",
+        "/domains/example.fr/check",
         "basic",
         current=True,
         reply=CHECK,
@@ -306,6 +335,7 @@ CASES = [
         sent={"active": "no"},
         reply=MAILBOX,
         expected=MAILBOX,
+        probe=True,
     ),
     Case(
         "enable_mailbox",
@@ -316,6 +346,7 @@ CASES = [
         sent={"active": "yes", "givenName": "Jane", "surName": "Doe", "displayName": "Jane Doe"},
         reply=MAILBOX,
         expected=MAILBOX,
+        probe=True,
     ),
     Case(
         "reset_password",
@@ -357,7 +388,9 @@ CASES = [
         "bearer",
         current=True,
         reply=ADDRESS,
-        expected=ADDRESS,
+        expected=AddressProbe(
+            "example.fr", "jane.doe", False, True, True, "jane.doe@example.fr", ()
+        ),
         on_404=None,
     ),
     Case(
@@ -436,8 +469,12 @@ CASE_IDS = [c.id for c in CASES]
 
 def register(rsps, case: Case, status: int, **kwargs):
     url = BASE + case.path.split("?")[0]
-    if case.auth == "bearer":
-        token_route(rsps)
+    # Basic routes need the token too: a refusal is told apart by asking for one.
+    token_route(rsps)
+    if case.grant:
+        rsps.post(ALLOWS, status=201, json={"user": USER, "domain": "example.fr"})
+    if case.probe:
+        active_probe_route(rsps)
     rsps.add(case.method, url, status=status, **kwargs)
 
 
@@ -454,14 +491,18 @@ def test_success(rsps, client, case):
     [call] = route_calls(rsps)
     assert call.request.method == case.method
     assert call.request.url == BASE + case.path
+    bearer_needed = case.auth == "bearer" or case.probe
     if case.auth == "basic":
         assert call.request.headers["Authorization"] == BASIC
-        assert token_calls(rsps) == 0
     else:
         assert call.request.headers["Authorization"] == f"Bearer {TOKEN}"
-        assert token_calls(rsps) == 1
         assert rsps.calls[0].request.headers["Authorization"] == BASIC
+    assert token_calls(rsps) == (1 if bearer_needed else 0)
     assert sent_json(call) == case.sent
+    grants = calls_to(rsps, ALLOWS)
+    assert [sent_json(g) for g in grants] == ([{"user": USER, "domain": "example.fr"}] * case.grant)
+    assert all(g.request.headers["Authorization"] == BASIC for g in grants)
+    assert len(calls_to(rsps, ACTIVE_PROBE)) == case.probe
     assert client.calls == len(rsps.calls)
     assert call.request.req_kwargs["timeout"] == (5.0, 10.0)
 
@@ -476,7 +517,7 @@ VALIDATION = {
 }
 # key: (status, response kwargs, detail the exception must carry)
 ERRORS = {
-    "401": (401, {"json": {"detail": "Not authenticated"}}, "Not authenticated"),
+    "401": (401, {"json": {"detail": "Not authorized."}}, "Not authorized."),
     "403": (403, {"json": {"detail": "Permission denied"}}, "Permission denied"),
     "404": (404, {"json": {"detail": "Mailbox not found"}}, "Mailbox not found"),
     "404-generic": (404, {"json": {"detail": "Not Found"}}, "Not Found"),
@@ -495,7 +536,8 @@ ERRORS = {
 
 def expected_outcome(case: Case, key: str):
     if key in ("401", "403"):
-        return DimailAuthError
+        # The token call works in this table: a refusal is about rights, never credentials.
+        return DimailNoGrant
     if key == "404-generic" and case.current:
         return DimailNotSupported
     if key.startswith("404"):
@@ -507,6 +549,15 @@ def expected_outcome(case: Case, key: str):
     if key == "422":
         return DimailRejected
     return DimailUnavailable
+
+
+def expected_words(case: Case, cls: type, detail: str) -> list[str]:
+    """What the exception's detail must say besides dimail's own words."""
+    if cls is DimailNoGrant:
+        return ["may not create or list domains"] if case.admin else ["the domain example.fr"]
+    if cls is DimailNotSupported:
+        return ["not available on this mail platform"]
+    return []
 
 
 ERROR_PARAMS = [
@@ -527,16 +578,26 @@ def test_http_errors(rsps, client, case, key):
         with pytest.raises(outcome) as info:
             case.call(client)
         err = info.value
-        assert (err.status, err.detail) == (status, detail)
+        assert type(err) is outcome
+        assert err.status == status
+        assert detail in err.detail
+        for words in expected_words(case, outcome, detail):
+            assert words in err.detail
         assert (err.method, err.path) == (case.method, case.path.split("?")[0])
         assert detail in str(err)
     else:
         assert case.call(client) == outcome
 
-    # Bearer routes get exactly one retry with a fresh token on 401/403; nothing else retries.
-    retried = case.auth == "bearer" and status in (401, 403)
+    refused = status in (401, 403)
+    # Bearer routes get exactly one retry with a fresh token on 401/403; a Basic route asks
+    # for a token instead, to tell bad credentials from missing rights; nothing else retries.
+    retried = case.auth == "bearer" and refused
     assert len(route_calls(rsps)) == (2 if retried else 1)
-    assert token_calls(rsps) == (0 if case.auth == "basic" else 1 + retried)
+    bearer_needed = case.auth == "bearer" or case.probe
+    assert token_calls(rsps) == bearer_needed + refused
+    # The domain is granted after a creation and after "already exists", not after a refusal.
+    granted = case.grant and key in ("409",)
+    assert len(calls_to(rsps, ALLOWS)) == granted
     assert client.calls == len(rsps.calls)
 
 
@@ -556,10 +617,22 @@ def test_rejected_family():
         (429, {"body": "slow down"}, DimailUnavailable, "slow down"),
         (500, {"json": {"unexpected": 1}}, DimailUnavailable, '{"unexpected": 1}'),
         (502, {"body": "<html> <b>Bad</b>\n gateway </html>"}, DimailUnavailable, None),
-        (200, {"body": "<html>maintenance</html>"}, DimailUnavailable, None),
-        (307, {"headers": {"Location": f"{BASE}/domains/"}}, DimailError, None),
+        (200, {"body": "<html>maintenance</html>"}, DimailBadAnswer, None),
+        (200, {"json": {"name": "example.fr"}}, DimailBadAnswer, None),
+        (200, {"json": ["example.fr"]}, DimailBadAnswer, None),
+        (200, {"body": ""}, DimailBadAnswer, None),
     ],
-    ids=["422-text", "412", "429", "500-json-no-detail", "502-html", "200-not-json", "307"],
+    ids=[
+        "422-text",
+        "412",
+        "429",
+        "500-json-no-detail",
+        "502-html",
+        "200-not-json",
+        "200-object-for-a-list",
+        "200-list-of-strings",
+        "200-empty",
+    ],
 )
 def test_other_answers(rsps, client, status, kwargs, cls, detail):
     rsps.get(f"{BASE}/domains/", status=status, **kwargs)
@@ -568,7 +641,9 @@ def test_other_answers(rsps, client, status, kwargs, cls, detail):
     assert type(info.value) is cls
     if detail is not None:
         assert info.value.detail == detail
-    assert len(rsps.calls) == 1  # redirects are not followed
+    if cls is DimailBadAnswer:
+        assert "not a JSON list as expected" in info.value.detail
+    assert len(rsps.calls) == 1
 
 
 def test_long_text_body_is_cut(rsps, client):
@@ -614,11 +689,24 @@ def test_token_fetch_timeout(rsps, client):
     assert client.calls == 1
 
 
-def test_invalid_url_is_not_transient(rsps, client):
-    rsps.get(f"{BASE}/domains/", body=requests.exceptions.InvalidURL())
-    with pytest.raises(DimailError) as info:
+@pytest.mark.parametrize(
+    "exc, cls",
+    [
+        (requests.exceptions.InvalidURL(), DimailConfigError),
+        (requests.exceptions.InvalidHeader(), DimailConfigError),
+        (ValueError("bad"), DimailConfigError),
+        (requests.exceptions.ContentDecodingError(), DimailBadAnswer),
+        (requests.exceptions.RetryError(), DimailUnavailable),
+        (requests.exceptions.RequestException(), DimailUnavailable),
+    ],
+    ids=["invalid-url", "invalid-header", "value-error", "decoding", "retry", "other"],
+)
+def test_unplanned_request_failures_are_named(rsps, client, exc, cls):
+    rsps.get(f"{BASE}/domains/", body=exc)
+    with pytest.raises(cls) as info:
         client.list_domains()
-    assert type(info.value) is DimailError
+    assert type(info.value) is cls
+    assert (info.value.method, info.value.path) == ("GET", "/domains/")
 
 
 def test_timeouts_are_configurable(rsps):
@@ -704,12 +792,14 @@ def test_token_refreshed_once_on_auth_failure(rsps, client, status):
     assert token_calls(rsps) == 2
 
 
-def test_auth_error_when_refresh_does_not_help(rsps, client):
+def test_no_grant_when_refresh_does_not_help(rsps, client):
     token_route(rsps, make_token(), make_token(sub="fresh"))
     rsps.get(f"{BASE}/domains/example.fr", status=401, json={"detail": "Not authorized."})
-    with pytest.raises(DimailAuthError) as info:
+    with pytest.raises(DimailNoGrant) as info:
         client.get_domain("example.fr")
-    assert (info.value.status, info.value.detail) == (401, "Not authorized.")
+    assert info.value.status == 401
+    assert "no rights on the domain example.fr" in info.value.detail
+    assert "Not authorized." in info.value.detail
     assert client.calls == 4  # token, call, token, call: no third attempt
 
 
@@ -726,8 +816,8 @@ def test_token_route_refusal_is_auth_error(rsps, client, status):
     "kwargs, cls",
     [
         ({"status": 500, "body": "Internal Server Error"}, DimailUnavailable),
-        ({"json": {"token_type": "bearer"}}, DimailUnavailable),
-        ({"body": "not json"}, DimailUnavailable),
+        ({"json": {"token_type": "bearer"}}, DimailBadAnswer),
+        ({"body": "not json"}, DimailBadAnswer),
     ],
     ids=["500", "no-access-token", "not-json"],
 )
@@ -781,15 +871,16 @@ def test_dropping_a_stale_token_keeps_a_newer_one(client):
 def test_calls_for_a_new_domain_and_first_mailbox(rsps, client):
     token_route(rsps)
     rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
-    rsps.get(f"{BASE}/domains/example.fr/check/", json=CHECK)
+    rsps.post(ALLOWS, status=201, json={"user": USER, "domain": "example.fr"})
+    rsps.get(f"{BASE}/domains/example.fr/check", json=CHECK)
     rsps.get(f"{BASE}/domains/example.fr/spec/", json=SPEC)
     rsps.post(f"{BASE}{MBOX}", status=201, json=NEW_MAILBOX)
     client.create_domain("example.fr")
     client.check_domain("example.fr")
     client.domain_spec("example.fr")
     client.create_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe")
-    # Three Basic calls, one token fetch, one Bearer call.
-    assert client.calls == 5 == len(rsps.calls)
+    # Four Basic calls (with the self-grant), one token fetch, one Bearer call.
+    assert client.calls == 6 == len(rsps.calls)
 
 
 def test_calls_counts_failed_attempts(rsps, client):
@@ -839,7 +930,7 @@ def test_probe_address_404_meanings(rsps, client, detail, expected):
 
 
 def test_check_on_missing_domain_is_not_found(rsps, client):
-    rsps.get(f"{BASE}/domains/nope.fr/check/", status=404, json={"detail": "Domain not found"})
+    rsps.get(f"{BASE}/domains/nope.fr/check", status=404, json={"detail": "Domain not found"})
     with pytest.raises(DimailNotFound):
         client.check_domain("nope.fr")
 
@@ -906,6 +997,7 @@ def test_update_mailbox_refuses_unknown_fields(rsps, client):
 
 def test_update_mailbox_accepts_bool_active(rsps, client):
     token_route(rsps)
+    active_probe_route(rsps)
     rsps.patch(f"{BASE}{MBOX}", json=MAILBOX)
     client.update_mailbox("example.fr", "jane.doe", active=False)
     assert sent_json(route_calls(rsps)[0]) == {"active": "no"}
@@ -956,7 +1048,7 @@ def test_from_config_small_timeout_and_missing_keys():
         {"DIMAIL_URL": BASE, "DIMAIL_USER": USER, "DIMAIL_PASSWORD": PASSWORD, "DIMAIL_TIMEOUT": 2}
     )
     assert (client.connect_timeout, client.timeout) == (2.0, 2.0)
-    with pytest.raises(ValueError, match="DIMAIL_PASSWORD"):
+    with pytest.raises(DimailConfigError, match="DIMAIL_PASSWORD"):
         DimailClient.from_config({"DIMAIL_URL": BASE, "DIMAIL_USER": USER})
 
 
@@ -999,6 +1091,7 @@ def test_logs_one_line_per_request_and_no_secret(rsps, client, caplog):
     stale, fresh = make_token(), make_token(sub="fresh")
     token_route(rsps, stale, fresh)
     rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
+    rsps.post(ALLOWS, status=201, json={"user": USER, "domain": "example.fr"})
     rsps.post(f"{BASE}{MBOX}", status=401, json={"detail": "expired"})
     rsps.post(f"{BASE}{MBOX}", status=201, json=NEW_MAILBOX)
     rsps.post(
@@ -1014,7 +1107,7 @@ def test_logs_one_line_per_request_and_no_secret(rsps, client, caplog):
         client.list_domains()
 
     records = [r for r in caplog.records if r.name == "webapp.dimail"]
-    assert len(records) == client.calls == 7
+    assert len(records) == client.calls == 8
     assert all(r.levelno == logging.INFO for r in records)
     lines = [r.getMessage() for r in records]
     assert lines[0].startswith("dimail POST /domains/ -> 201 in ")
@@ -1039,3 +1132,475 @@ def test_no_proxy_of_the_environment_is_honoured(monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "dimail.test")
     assert "http" not in DimailClient(BASE, USER, PASSWORD)._session.proxies
+
+
+# --------------------------------------------------------------------------- redirects
+
+CHECK_URL = f"{BASE}/domains/example.fr/check"
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_same_host_redirect_followed_once_with_method_body_and_credentials(
+    rsps, client, caplog, status
+):
+    # What a FastAPI server answers a path whose trailing slash is wrong.
+    caplog.set_level(logging.INFO, logger="webapp.dimail")
+    token_route(rsps)
+    rsps.post(f"{BASE}{MBOX}", status=status, headers={"Location": f"{BASE}{MBOX}/"})
+    rsps.post(f"{BASE}{MBOX}/", status=201, json=NEW_MAILBOX)
+
+    assert client.create_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe") == NEW_MAILBOX
+
+    first, second = route_calls(rsps)
+    assert (second.request.method, second.request.url) == ("POST", f"{BASE}{MBOX}/")
+    assert (
+        sent_json(second)
+        == sent_json(first)
+        == {
+            "givenName": "Jane",
+            "surName": "Doe",
+            "displayName": "Jane Doe",
+        }
+    )
+    assert second.request.headers["Authorization"] == f"Bearer {TOKEN}"
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    message = warning.getMessage()
+    assert f"POST {MBOX} -> {status} to {MBOX}/" in message
+    assert "correct this path in ROUTES" in message
+    assert TOKEN not in caplog.text and PASSWORD not in caplog.text
+
+
+def test_redirect_of_a_basic_route_keeps_basic_credentials(rsps, client):
+    # A relative Location, as some servers send it.
+    rsps.get(CHECK_URL, status=307, headers={"Location": "/domains/example.fr/check/"})
+    rsps.get(CHECK_URL + "/", json=CHECK)
+    assert client.check_domain("example.fr") == CHECK
+    assert [c.request.headers["Authorization"] for c in rsps.calls] == [BASIC, BASIC]
+    assert client.calls == 2
+
+
+def test_redirect_location_with_query_is_not_doubled(rsps, client):
+    token_route(rsps)
+    url = f"{BASE}/domains/example.fr/aliases"
+    rsps.get(
+        f"{BASE}/domains/example.fr/aliases/",
+        status=307,
+        headers={"Location": f"{url}?user_name=contact"},
+    )
+    rsps.get(url, json=[ALIAS])
+    assert client.list_aliases("example.fr", "contact") == [ALIAS]
+    assert route_calls(rsps)[1].request.url == f"{url}?user_name=contact"
+
+
+@pytest.mark.parametrize(
+    "status, headers, words",
+    [
+        (307, {"Location": "http://elsewhere.test/domains/"}, "another server"),
+        (307, {"Location": "https://dimail.test/domains/"}, "another server"),
+        (308, {"Location": "http://dimail.test:8080/domains/"}, "another server"),
+        (307, {}, "no address to go to"),
+        (301, {"Location": f"{BASE}/domains/"}, "not followed"),
+        (302, {"Location": f"{BASE}/domains/"}, "not followed"),
+        (303, {"Location": f"{BASE}/domains/"}, "not followed"),
+        (300, {}, "no address to go to"),
+    ],
+    ids=["other-host", "other-scheme", "other-port", "no-location", "301", "302", "303", "300"],
+)
+def test_redirects_not_followed_are_bad_answers(rsps, client, status, headers, words):
+    rsps.get(f"{BASE}/domains/", status=status, headers=headers)
+    with pytest.raises(DimailBadAnswer) as info:
+        client.list_domains()
+    assert words in info.value.detail
+    assert (info.value.status, info.value.path) == (status, "/domains/")
+    assert len(rsps.calls) == 1
+
+
+def test_second_redirect_is_a_bad_answer(rsps, client):
+    rsps.get(f"{BASE}/domains/", status=307, headers={"Location": f"{BASE}/domains"})
+    rsps.get(f"{BASE}/domains", status=307, headers={"Location": f"{BASE}/domains/"})
+    with pytest.raises(DimailBadAnswer, match="redirected twice"):
+        client.list_domains()
+    assert len(rsps.calls) == 2
+
+
+def test_bad_answer_is_permanent():
+    assert issubclass(DimailBadAnswer, DimailRejected)
+    assert issubclass(DimailNoGrant, DimailRejected)
+    assert not issubclass(DimailConfigError, DimailUnavailable)
+
+
+# --------------------------------------------------------------------------- route table
+
+
+def test_every_path_is_spelled_as_dimail_md_writes_it():
+    templates = {name: route.template for name, route in ROUTES.items()}
+    assert templates["domain_check"] == "/domains/{domain}/check"
+    assert templates["login_code"].endswith("/code")
+    assert templates["mailbox"].endswith("{local_part}")
+    for name in ("domain_fix", "domain_spec", "reset_password", "address"):
+        assert templates[name].endswith("/"), name
+    for name in ("token", "users", "allows", "domains", "mailboxes", "mailboxes_v2", "aliases"):
+        assert templates[name].endswith("/"), name
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("dimail.test:8001", "http:// or https://"),
+        ("ftp://dimail.test", "http:// or https://"),
+        ("http://", "no host name"),
+        ("http:///path", "no host name"),
+        ("http://dimail .test", "spaces"),
+        (" http://dimail.test", "spaces"),
+        ("http://dimail.test\n", "spaces"),
+        ("http://dimail.test:port", "invalid host or port"),
+        ("http://dimail.test:99999", "invalid host or port"),
+        ("http://u:p@dimail.test", "must not carry credentials"),
+        ("http://dimail.test/?x=1", "query string"),
+        ("", "empty"),
+        (None, "empty"),
+    ],
+)
+def test_bad_url_refused_at_construction(url, words):
+    with pytest.raises(DimailConfigError) as info:
+        DimailClient(url, USER, PASSWORD)
+    assert words in str(info.value)
+    with pytest.raises(DimailConfigError):
+        DimailClient.from_config({"DIMAIL_URL": url, "DIMAIL_USER": USER, "DIMAIL_PASSWORD": "x"})
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"DIMAIL_TIMEOUT": "soon"}, {"DIMAIL_TIMEOUT": -1}, {"DIMAIL_CONNECT_TIMEOUT": "x"}],
+)
+def test_bad_timeouts_refused_at_construction(extra):
+    config = {"DIMAIL_URL": BASE, "DIMAIL_USER": USER, "DIMAIL_PASSWORD": PASSWORD, **extra}
+    with pytest.raises(DimailConfigError, match="seconds"):
+        DimailClient.from_config(config)
+
+
+def test_url_with_a_path_prefix_is_kept():
+    assert DimailClient("https://api.test/dimail/", USER, PASSWORD).base_url == (
+        "https://api.test/dimail"
+    )
+
+
+# --------------------------------------------------------------------------- rights
+
+
+def test_bearer_refusal_with_refused_token_refresh_is_auth_error(rsps, client):
+    rsps.get(f"{BASE}/token/", json={"access_token": TOKEN, "token_type": "bearer"})
+    rsps.get(f"{BASE}/token/", status=403, json={"detail": "Permission denied"})
+    rsps.get(f"{BASE}/domains/example.fr", status=401, json={"detail": "Not authorized."})
+    with pytest.raises(DimailAuthError) as info:
+        client.get_domain("example.fr")
+    assert info.value.path == "/token/"
+
+
+def test_fresh_token_refused_as_such_is_auth_error(rsps, client):
+    # Not a grant: dimail refuses the token itself (what it says to Basic on a Bearer route).
+    token_route(rsps, make_token(), make_token(sub="fresh"))
+    url = f"{BASE}/domains/example.fr/mailboxes/"
+    rsps.get(url, status=403, json={"detail": "Invalid authentication credentials"})
+    with pytest.raises(DimailAuthError) as info:
+        client.list_mailboxes("example.fr")
+    assert info.value.detail == "Invalid authentication credentials"
+    assert client.calls == 4
+
+
+@pytest.mark.parametrize(
+    "call, url",
+    [
+        (lambda c: c.check_domain("example.fr"), CHECK_URL),
+        (lambda c: c.fix_domain("example.fr"), f"{BASE}/domains/example.fr/fix/"),
+        (lambda c: c.domain_spec("example.fr"), f"{BASE}/domains/example.fr/spec/"),
+    ],
+    ids=["check", "fix", "spec"],
+)
+@pytest.mark.parametrize("token_works", [True, False], ids=["token-works", "token-refused"])
+def test_basic_domain_route_refusal_told_apart_by_the_token(rsps, client, call, url, token_works):
+    rsps.get(url, status=403, json={"detail": "Permission denied"})
+    if token_works:
+        token_route(rsps)
+    else:
+        rsps.get(f"{BASE}/token/", status=403, json={"detail": "Permission denied"})
+    expected = DimailNoGrant if token_works else DimailAuthError
+    with pytest.raises(expected) as info:
+        call(client)
+    if token_works:
+        assert "no rights on the domain example.fr" in info.value.detail
+    else:
+        assert info.value.path == "/token/"
+    assert client.calls == 2  # the call, then one token call: no retry
+
+
+@pytest.mark.parametrize("token_works", [True, False], ids=["token-works", "token-refused"])
+def test_domain_creation_refused(rsps, client, token_works):
+    rsps.post(f"{BASE}/domains/", status=403, json={"detail": "Permission denied"})
+    if token_works:
+        token_route(rsps)
+    else:
+        rsps.get(f"{BASE}/token/", status=403, json={"detail": "Permission denied"})
+    with pytest.raises(DimailNoGrant if token_works else DimailAuthError) as info:
+        client.create_domain("example.fr")
+    if token_works:
+        assert "may not create or list domains" in info.value.detail
+    assert not calls_to(rsps, ALLOWS)
+
+
+def test_token_call_refused_is_auth_error_without_another_token_call(rsps, client):
+    rsps.get(f"{BASE}/token/", status=401, json={"detail": "Not authenticated"})
+    with pytest.raises(DimailAuthError):
+        client.list_mailboxes("example.fr")
+    assert client.calls == 1
+
+
+# --------------------------------------------------------------------------- domain creation
+
+
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (201, {"user": USER, "domain": "example.fr"}),
+        (409, {"detail": "Domain already allowed for this user"}),
+        (403, {"detail": "Permission denied"}),
+        (401, {"detail": "Not authenticated"}),
+        (404, {"detail": "User not found"}),
+        (422, {"detail": "bad"}),
+    ],
+)
+def test_self_grant_answers_that_leave_the_creation_done(rsps, client, status, body):
+    rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
+    rsps.post(ALLOWS, status=status, json=body)
+    assert client.create_domain("example.fr") == DOMAIN
+    [grant] = calls_to(rsps, ALLOWS)
+    assert sent_json(grant) == {"user": USER, "domain": "example.fr"}
+    assert grant.request.headers["Authorization"] == BASIC
+    assert token_calls(rsps) == 0  # a refused grant is not investigated: the next call tells
+
+
+def test_self_grant_unavailable_is_retried_by_the_job(rsps, client):
+    rsps.post(f"{BASE}/domains/", status=201, json=DOMAIN)
+    rsps.post(ALLOWS, status=503, body="")
+    with pytest.raises(DimailUnavailable):
+        client.create_domain("example.fr")
+
+
+def test_existing_domain_is_granted_then_conflict(rsps, client):
+    rsps.post(f"{BASE}/domains/", status=409, json={"detail": "Domain already exists"})
+    rsps.post(ALLOWS, status=409, json={"detail": "Domain already allowed for this user"})
+    with pytest.raises(DimailConflict) as info:
+        client.create_domain("example.fr")
+    assert info.value.detail == "Domain already exists"
+    assert info.value.context_name is None
+    assert len(calls_to(rsps, ALLOWS)) == 1
+
+
+@pytest.mark.parametrize(
+    "detail, context",
+    [
+        ("The domain is currently mapped to OX context ctx-42", "ctx-42"),
+        ("The domain is currently mapped to OX context 'shared.fr'.", "shared.fr"),
+    ],
+)
+def test_domain_mapped_to_another_context_is_a_conflict_naming_it(rsps, client, detail, context):
+    rsps.post(f"{BASE}/domains/", status=409, json={"detail": detail})
+    with pytest.raises(DimailConflict) as info:
+        client.create_domain("example.fr")
+    assert info.value.detail == detail
+    assert info.value.context_name == context
+    assert not calls_to(rsps, ALLOWS)
+    copy = pickle.loads(pickle.dumps(info.value))  # noqa: S301 - our own bytes
+    assert (copy.context_name, copy.detail) == (context, detail)
+
+
+def test_other_creation_409_is_a_refusal_not_already_there(rsps, client):
+    detail = "OX context name is mandatory for mailbox feature"
+    rsps.post(f"{BASE}/domains/", status=409, json={"detail": detail})
+    with pytest.raises(DimailRejected) as info:
+        client.create_domain("example.fr", features=["webmail"])
+    assert type(info.value) is DimailRejected
+    assert (info.value.status, info.value.detail) == (409, detail)
+    assert not calls_to(rsps, ALLOWS)
+
+
+def test_allow_domain(rsps, client):
+    rsps.post(ALLOWS, status=201, json={"user": "other", "domain": "example.fr"})
+    rsps.post(ALLOWS, status=409, json={"detail": "Domain already allowed for this user"})
+    assert client.allow_domain("example.fr", "other") is True
+    assert client.allow_domain("example.fr") is False
+    assert [sent_json(c)["user"] for c in rsps.calls] == ["other", USER]
+
+
+def test_create_user(rsps, client):
+    rsps.post(f"{BASE}/users/", status=201, json={"name": "x", "is_admin": False, "uuid": "u"})
+    assert client.create_user("x", "pw")["name"] == "x"
+    assert sent_json(rsps.calls[0]) == {"name": "x", "password": "pw", "is_admin": False}
+
+
+# --------------------------------------------------------------------------- address probe
+
+
+@pytest.mark.parametrize(
+    "answer, verdict, taken_by",
+    [
+        ({"is_mailbox": True, "is_ox": True}, "exists", None),
+        (
+            {"is_mailbox": False, "is_ox": True, "ox_primary_email": "Jane.Doe@Example.fr"},
+            "exists",
+            None,
+        ),  # noqa: E501
+        (
+            {"is_ox": True, "ox_primary_email": "jane.doe2@example.fr"},
+            "display_name_taken",
+            "jane.doe2@example.fr",
+        ),  # noqa: E501
+        ({"is_alias": True, "is_mailbox": False, "is_ox": False}, "free", None),
+        ({"is_alias": False, "is_mailbox": False, "is_ox": False}, "free", None),
+        ({"is_mailbox": "false", "is_ox": "False", "is_alias": "true"}, "free", None),
+        ({"is_mailbox": "TRUE"}, "exists", None),
+        ({}, "free", None),
+    ],
+    ids=[
+        "mailbox",
+        "ox-same-address",
+        "ox-other-address",
+        "alias",
+        "nothing",
+        "strings",
+        "TRUE",
+        "empty",
+    ],  # noqa: E501
+)
+def test_probe_verdicts(rsps, client, answer, verdict, taken_by):
+    token_route(rsps)
+    body = {"domain_name": "example.fr", "user_name": "jane.doe", **answer}
+    rsps.get(f"{BASE}/domains/example.fr/address/jane.doe/", json=body)
+    probe = client.probe_address("example.fr", "jane.doe")
+    assert isinstance(probe, AddressProbe)
+    assert probe.verdict("jane.doe@example.fr") == probe.verdict() == verdict
+    assert probe.taken_by == taken_by
+    assert all(isinstance(v, bool) for v in (probe.is_alias, probe.is_mailbox, probe.is_ox))
+
+
+def test_probe_reads_like_the_old_dict(rsps, client):
+    token_route(rsps)
+    rsps.get(f"{BASE}/domains/example.fr/address/jane.doe/", json=ADDRESS)
+    probe = client.probe_address("example.fr", "jane.doe")
+    assert probe["is_mailbox"] is True and probe.get("is_alias") is False
+    assert probe.get("nothing", 1) == 1
+    with pytest.raises(KeyError):
+        probe["nothing"]
+    with pytest.raises(AttributeError):
+        probe.is_ox = False  # frozen
+
+
+# --------------------------------------------------------------------------- active flag
+
+PATCH_CALLS = [
+    lambda c: c.disable_mailbox("example.fr", "jane.doe"),
+    lambda c: c.enable_mailbox("example.fr", "jane.doe", "Jane", "Doe", "Jane Doe"),
+    lambda c: c.update_mailbox("example.fr", "jane.doe", active=False),
+]
+
+
+@pytest.mark.parametrize(
+    "call, verb", list(zip(PATCH_CALLS, ["disable", "enable", "disable"], strict=True))
+)
+def test_active_refused_on_servers_that_ignore_it(rsps, client, call, verb):
+    token_route(rsps)
+    active_probe_route(rsps, current=False)
+    rsps.patch(f"{BASE}{MBOX}", json=MAILBOX)  # what they answer, changing nothing
+    with pytest.raises(DimailNotSupported, match=f"this mail platform cannot {verb} mailboxes"):
+        call(client)
+    assert not route_calls(rsps)  # no PATCH sent
+    assert client.can_set_active() is False
+    assert len(calls_to(rsps, ACTIVE_PROBE)) == 1  # asked once per client
+
+
+def test_other_patches_need_no_probe(rsps, client):
+    token_route(rsps)
+    rsps.patch(f"{BASE}{MBOX}", json=MAILBOX)
+    client.update_mailbox("example.fr", "jane.doe", displayName="J. Doe")
+    assert not calls_to(rsps, ACTIVE_PROBE)
+
+
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (404, {"detail": "Domain not found"}, True),
+        (403, {"detail": "Permission denied"}, True),
+        (401, {"detail": "Not authorized."}, True),
+        (200, [], True),
+        (404, {"detail": "Not Found"}, False),
+        (405, {"detail": "Method Not Allowed"}, False),
+    ],
+)
+def test_can_set_active(rsps, client, status, body, expected):
+    token_route(rsps)
+    rsps.get(ACTIVE_PROBE, status=status, json=body)
+    assert client.can_set_active() is expected
+    assert client.can_set_active() is expected
+    assert len(calls_to(rsps, ACTIVE_PROBE)) == 1
+
+
+def test_can_set_active_unknown_while_dimail_is_down(rsps, client):
+    token_route(rsps)
+    rsps.get(ACTIVE_PROBE, status=503, body="")
+    rsps.get(ACTIVE_PROBE, status=404, json={"detail": "Domain not found"})
+    with pytest.raises(DimailUnavailable):
+        client.can_set_active()
+    assert client.can_set_active() is True  # not cached while unknown
+
+
+# --------------------------------------------------------------------------- answers read
+
+
+def test_spec_types_in_either_case_come_out_upper_case(rsps, client):
+    records = [
+        {"target": "", "type": "mx", "value": "mx.dimail.test."},
+        {"target": "imap", "type": "Cname", "value": "imap.dimail.test."},
+        {"target": None, "type": "TXT", "value": "v=spf1 -all"},
+    ]
+    rsps.get(f"{BASE}/domains/example.fr/spec/", json=records)
+    assert client.domain_spec("example.fr") == [
+        {"target": "", "type": "MX", "value": "mx.dimail.test."},
+        {"target": "imap", "type": "CNAME", "value": "imap.dimail.test."},
+        {"target": "", "type": "TXT", "value": "v=spf1 -all"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "call, url, body, key",
+    [
+        (
+            lambda c: c.login_code("example.fr", "jane.doe"),
+            f"{BASE}{MBOX}/code",
+            {"email": "jane.doe@example.fr"},
+            "code",
+        ),
+        (
+            lambda c: c.reset_password("example.fr", "jane.doe"),
+            f"{BASE}{MBOX}/reset_password/",
+            {"email": "jane.doe@example.fr"},
+            "password",
+        ),
+    ],
+    ids=["code", "reset_password"],
+)
+def test_answers_without_what_the_route_gives_are_bad_answers(rsps, client, call, url, body, key):
+    token_route(rsps)
+    rsps.post(url, json=body)
+    with pytest.raises(DimailBadAnswer, match=f"no {key}"):
+        call(client)
+
+
+def test_delete_mailbox(rsps, client):
+    token_route(rsps)
+    rsps.delete(f"{BASE}{MBOX}", status=204)
+    rsps.delete(f"{BASE}{MBOX}", status=404, json={"detail": "Mailbox not found"})
+    assert client.delete_mailbox("example.fr", "jane.doe") is True
+    assert client.delete_mailbox("example.fr", "jane.doe") is False
