@@ -13,7 +13,9 @@ import jwt
 import pytest
 import requests
 
+from devtools.simulator import create_simulator
 from devtools.simulator.faults import FaultError, from_environment
+from devtools.simulator.state import GENERATIONS
 
 TIMEOUT = 5
 DOMAIN = {
@@ -626,3 +628,270 @@ def test_faults_given_at_start(make_simulator):
     sim = make_simulator(error_rate=1)
     assert Api(sim).basic("GET", "/domains/").status_code in (500, 502)
     assert sim.state()["faults"]["hang_seconds"] == 2
+
+
+# ----------------------------------------------------------------------------- generations
+
+
+def test_generations_listed_and_unknown_ones_refused():
+    assert set(GENERATIONS) == {"current", "2024-08-check", "2024"}
+    with pytest.raises(ValueError, match="generation"):
+        create_simulator(generation="2023")
+    with pytest.raises(ValueError, match="dns"):
+        create_simulator(dns="google")
+
+
+def _domain_json(name, state, checks, features=("webmail", "mailbox", "alias"), context=None):
+    return {
+        "name": name,
+        "state": state,
+        "valid": state == "ok",
+        "features": list(features),
+        "mailbox_domain": None,
+        "webmail_domain": None,
+        "imap_domains": None,
+        "smtp_domains": None,
+        "context_name": context,
+        **checks,
+    }
+
+
+def test_august_check_build_answers_checks_in_the_domain_json(make_simulator):
+    sim = make_simulator(generation="2024-08-check", dns="none")
+    api = Api(sim)
+    created = api.create_domain()
+    not_yet = {"ok": False, "errors": [{"code": "no_test", "detail": "Did not check yet"}]}
+    assert created == _domain_json(
+        "example.fr", "new", {c: not_yet for c in EXTERNAL}, context="example.fr"
+    )
+    # The check that runs right after the creation is what reads show from then on.
+    must_exist = {"code": "must_exist", "detail": "Le domaine example.fr n'existe pas"}
+    checked = {c: {"ok": True, "errors": []} for c in EXTERNAL}
+    checked["domain_exist"] = {"ok": False, "errors": [must_exist]}
+    expected = _domain_json("example.fr", "broken", checked)
+    assert api.basic("GET", "/domains/").json() == [expected]
+    assert api.bearer("GET", "/domains/example.fr").json() == expected
+    assert api.basic("GET", "/domains/example.fr/check").json() == expected
+
+    slash = api.basic("GET", "/domains/example.fr/check/", allow_redirects=False)
+    assert slash.status_code == 307
+    assert slash.headers["Location"] == sim.url + "/domains/example.fr/check"
+    unknown = api.basic("GET", "/domains/nowhere.fr/check")
+    assert (unknown.status_code, detail(unknown)) == (404, "Domain not found")
+    for path in ("/domains/example.fr/fix/", "/domains/example.fr/spec/"):
+        assert api.basic("GET", path).json() == {"detail": "Not Found"}
+    deleted = api.basic("DELETE", "/domains/example.fr")
+    assert (deleted.status_code, detail(deleted)) == (405, "Method Not Allowed")
+    alias = {"user_name": "contact", "destination": "a@b.org"}
+    made = api.bearer("POST", "/domains/example.fr/aliases/", json=alias)
+    assert made.status_code == 200 and "allow_to_send" not in made.json()
+    user = {"name": "x", "password": "x", "is_admin": False}
+    assert "perms" not in api.basic("POST", "/users/", json=user).json()
+
+
+def test_august_check_build_by_name_has_only_external_checks(make_simulator):
+    api = Api(make_simulator(generation="2024-08-check"))
+    api.create_domain("acme-dns.fr", context_name="acme-dns.fr")
+    api.create_domain("acme-platform.fr", context_name="acme-platform.fr")
+    broken = api.basic("GET", "/domains/acme-dns.fr/check").json()
+    assert (broken["state"], broken["valid"]) == ("broken", False)
+    assert [c for c in EXTERNAL if not broken[c]["ok"]] == ["mx", "cname_webmail", "spf", "dkim"]
+    assert not any(name in broken for name in INTERNAL)
+    assert all("internal" not in broken[c] for c in EXTERNAL)
+    # No internal check there, so nothing for -platform to fail.
+    assert api.basic("GET", "/domains/acme-platform.fr/check").json()["state"] == "ok"
+    assert api.bearer("GET", "/domains/acme-platform.fr").json()["state"] == "ok"
+
+
+def test_current_check_with_dns_none(make_simulator):
+    sim = make_simulator(dns="none")
+    api = Api(sim)
+    api.create_domain()
+    report = api.basic("GET", "/domains/example.fr/check").json()
+    assert (report["state"], report["valid"]) == ("broken", False)
+    assert report["domain_exist"] == {
+        "ok": False,
+        "internal": False,
+        "errors": [{"code": "must_exist", "detail": "Le domaine example.fr n'existe pas"}],
+    }
+    for name in EXTERNAL[1:] + INTERNAL:  # not run: ok, no errors
+        assert report[name] == {"ok": True, "internal": name in INTERNAL, "errors": []}
+    sim.set_dns("example.fr", True)
+    assert api.basic("GET", "/domains/example.fr/check").json()["state"] == "ok"
+    assert sim.state()["dns"] == "none"
+
+
+# ----------------------------------------------------------------------- exact like dimail
+
+
+def test_a_slash_too_many_redirects_to_the_route(simulator, api):
+    api.create_domain()
+    api.create_mailbox()
+    for method, path, call in (
+        ("GET", "/domains/example.fr/check/", api.basic),
+        ("GET", "/domains/example.fr/mailboxes/jane/", api.bearer),
+        ("POST", "/domains/example.fr/mailboxes/john/", api.bearer),
+    ):
+        response = call(method, path, allow_redirects=False)
+        assert response.status_code == 307, path
+        assert response.headers["Location"] == simulator.url + path[:-1]
+        assert response.content == b"" and "Content-Type" not in response.headers
+    missing = api.bearer("GET", "/domains/example.fr/mailboxes", allow_redirects=False)
+    assert missing.headers["Location"] == simulator.url + "/domains/example.fr/mailboxes/"
+    nothing = api.basic("GET", "/nothing/here/")
+    assert (nothing.status_code, nothing.json()) == (404, {"detail": "Not Found"})
+
+
+def test_local_parts_keep_their_case(api):
+    api.create_domain()
+    made = api.create_mailbox(local="Mixed.Case")
+    assert made.json()["email"] == "Mixed.Case@example.fr"
+    # Found whatever the case, as a mail address is, and not created twice.
+    assert api.bearer("GET", "/domains/example.fr/mailboxes/mixed.case").status_code == 200
+    assert api.create_mailbox(local="MIXED.case").status_code == 500
+    alias = {"user_name": "Contact", "destination": "Jane@Elsewhere.org"}
+    created = api.bearer("POST", "/domains/example.fr/aliases/", json=alias).json()
+    assert (created["username"], created["destination"]) == ("Contact", "Jane@Elsewhere.org")
+
+
+def test_alias_queries_and_deletes_as_recorded(api):
+    api.create_domain()
+    path = "/domains/example.fr/aliases/"
+    api.bearer("POST", path, json={"user_name": "contact", "destination": "a@b.org"})
+    alone = api.bearer("GET", path, params={"destination": "a@b.org"})
+    assert alone.status_code == 412
+    assert detail(alone) == "It is forbiden to only provide the destination in a request"
+    absent = api.bearer("DELETE", path + "contact/z@b.org")
+    assert (absent.status_code, detail(absent)) == (404, "Not found")
+    done = api.bearer("DELETE", path + "contact/a@b.org")
+    assert done.status_code == 204 and done.headers["Content-Type"] == "application/json"
+
+
+def test_v2_of_an_unknown_domain_says_so(api):
+    missing = api.bearer("GET", "/v2/domains/nowhere.fr/mailboxes/")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Domain not found"})
+
+
+def test_non_admin_refusals_as_recorded(make_simulator):
+    sim = make_simulator(users={"admin": "admin", "client": {"password": "client"}})
+    admin, client = Api(sim), Api(sim, "client", "client")
+    admin.create_domain()
+    refused = client.create_mailbox()
+    assert (refused.status_code, detail(refused)) == (403, "Permisison denied")
+    aliases = client.bearer("GET", "/domains/example.fr/aliases/")
+    assert (aliases.status_code, detail(aliases)) == (403, "Permission denied")
+    grant = {"user": "client", "domain": "example.fr"}
+    assert admin.basic("POST", "/allows/", json=grant).status_code == 201
+    again = admin.basic("POST", "/allows/", json=grant)
+    assert (again.status_code, detail(again)) == (409, "Domain already allowed for this user")
+    assert client.create_mailbox().status_code == 201
+
+
+# ------------------------------------------------------------------------ perms and grants
+
+
+def test_non_admin_with_new_domain_creates_and_grants_itself(make_simulator):
+    users = {
+        "admin": "admin",
+        "people": {"password": "pw", "perms": ["new_domain"]},
+        "plain": {"password": "pw"},
+    }
+    sim = make_simulator(users=users)
+    people, plain, admin = Api(sim, "people", "pw"), Api(sim, "plain", "pw"), Api(sim)
+    assert sim.user == "admin"
+    listed = {u["name"]: u for u in admin.basic("GET", "/users/").json()}
+    assert listed["people"]["is_admin"] is False and listed["people"]["perms"] == ["new_domain"]
+
+    people.create_domain("people.fr", context_name="people.fr")
+    # Created, but not granted yet: the domain's routes refuse it.
+    assert people.bearer("GET", "/domains/people.fr").status_code == 401
+    grant = {"user": "people", "domain": "people.fr"}
+    assert people.basic("POST", "/allows/", json=grant).status_code == 201
+    assert people.basic("POST", "/allows/", json=grant).status_code == 409
+    assert people.bearer("GET", "/domains/people.fr").status_code == 200
+    assert people.create_mailbox("people.fr").status_code == 201
+    assert people.basic("GET", "/domains/").status_code == 403  # still not an admin
+
+    # Neither someone else's domain, nor domains at all without the perm.
+    admin.create_domain("other.fr", context_name="other.fr")
+    grab = people.basic("POST", "/allows/", json={"user": "people", "domain": "other.fr"})
+    assert (grab.status_code, detail(grab)) == (403, "Permission denied")
+    assert plain.basic("POST", "/domains/", json=DOMAIN).status_code == 403
+
+
+def test_users_get_perms_on_current_servers_only(make_simulator, api):
+    user = {"name": "maker", "password": "pw", "is_admin": False, "perms": ["create_users"]}
+    made = api.basic("POST", "/users/", json=user)
+    assert made.status_code == 201 and made.json()["perms"] == ["create_users"]
+    bad = api.basic("POST", "/users/", json={**user, "name": "bad", "perms": ["root"]})
+    assert bad.status_code == 422 and detail(bad)[0]["loc"] == ["body", "perms", 0]
+    maker = Api(api.sim, "maker", "pw")
+    plain = {"name": "someone", "password": "pw", "is_admin": False}
+    assert maker.basic("POST", "/users/", json=plain).status_code == 201
+    assert (
+        maker.basic("POST", "/users/", json={**plain, "name": "boss", "is_admin": True}).status_code
+        == 403
+    )
+
+    old = Api(make_simulator(generation="2024"))
+    answer = old.basic("POST", "/users/", json=user)
+    assert answer.status_code == 201 and "perms" not in answer.json()
+
+
+# -------------------------------------------------------------------- webmail display names
+
+
+def test_display_name_taken_in_the_context_is_refused_and_revealed(api):
+    api.create_domain()
+    api.create_domain("sister.fr", context_name="example.fr")  # the same OX context
+    api.create_domain("apart.fr", context_name="apart.fr")
+    assert api.create_mailbox(local="jane").status_code == 201
+    for domain in ("example.fr", "sister.fr"):
+        refused = api.create_mailbox(domain=domain, local="jane.doe")
+        assert (refused.status_code, refused.text) == (500, "Internal Server Error")
+        probe = api.bearer("GET", f"/domains/{domain}/address/jane.doe/")
+        assert probe.status_code == 200
+        assert probe.json() == {
+            "domain_name": domain,
+            "user_name": "jane.doe",
+            "is_alias": False,
+            "is_mailbox": False,
+            "is_ox": True,
+            "ox_primary_email": "jane@example.fr",
+            "ox_senders": ["jane@example.fr"],
+        }
+    assert api.create_mailbox(domain="apart.fr", local="jane.doe").status_code == 201
+    other_name = {**PERSON, "displayName": "Jane Doe (2)"}
+    assert api.create_mailbox(local="jane.doe", person=other_name).status_code == 201
+    own = api.bearer("GET", "/domains/example.fr/address/jane.doe/").json()
+    assert own["is_mailbox"] is True and own["ox_primary_email"] == "jane.doe@example.fr"
+    # Renaming into a taken display name is refused the same way.
+    path = "/domains/example.fr/mailboxes/jane.doe"
+    assert api.bearer("PATCH", path, json={"displayName": "Jane Doe"}).status_code == 500
+
+    api.bearer(
+        "POST", "/domains/example.fr/aliases/", json={"user_name": "info", "destination": "a@b.org"}
+    )
+    alias = api.bearer("GET", "/domains/example.fr/address/info/").json()
+    assert (alias["is_alias"], alias["is_mailbox"], alias["is_ox"]) == (True, False, False)
+    unknown = api.bearer("GET", "/domains/example.fr/address/nobody/")
+    assert unknown.status_code == 404
+
+
+def test_display_names_are_free_on_older_builds(make_simulator):
+    for generation in ("2024", "2024-08-check"):
+        api = Api(make_simulator(generation=generation))
+        api.create_domain()
+        assert api.create_mailbox(local="jane").status_code == 201
+        assert api.create_mailbox(local="jane.doe").status_code == 201
+
+
+def test_command_line_knows_generations_and_dns_modes():
+    result = subprocess.run(
+        [sys.executable, "-m", "devtools.simulator", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert "2024-08-check" in result.stdout and "--dns" in result.stdout
