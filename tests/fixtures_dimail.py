@@ -1,8 +1,10 @@
 """Pytest plugin: the dimail simulator served over real HTTP on a free loopback port.
 
 - `simulator`: a fresh current-generation simulator for one test;
-- `make_simulator(generation="current", users=..., **faults)`: more of them, e.g. an older
-  server (`generation="2024"`) or one started with faults.
+- `make_simulator(generation="current", users=..., dns="by-name", **faults)`: more of them,
+  e.g. an older server (`generation="2024"` or `"2024-08-check"`), one where nothing resolves
+  (`dns="none"`), one started with faults. `users` takes what `create_simulator` takes; the
+  first user's name and password are `user` and `password`.
 
 Both yield `RunningSimulator` objects and stop their servers after the test. Requests that
 hang on purpose (`timeout_rate`) give up as soon as the server stops, and `hang_seconds`
@@ -29,15 +31,18 @@ class RunningSimulator:
     def __init__(
         self,
         generation: str = "current",
-        users: Mapping[str, str] | None = DEFAULT_USERS,
+        users: Mapping[str, str | Mapping] | None = DEFAULT_USERS,
+        dns: str = "by-name",
         **faults,
     ):
         faults.setdefault("hang_seconds", TEST_HANG_SECONDS)
-        self.app = create_simulator(users=users, generation=generation, faults=faults)
+        self.app = create_simulator(users=users, generation=generation, faults=faults, dns=dns)
         self.sim = state_of(self.app)
         self.generation = generation
-        first = next(iter(users.items()), (None, None)) if users else (None, None)
-        self.user, self.password = first
+        self.dns = dns
+        name, spec = next(iter(users.items()), (None, None)) if users else (None, None)
+        self.user = name
+        self.password = spec["password"] if isinstance(spec, Mapping) else spec
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(

@@ -1,17 +1,24 @@
 """An in-memory dimail server for development, demos and tests.
 
-A small Flask app of its own (not the project's webapp) that speaks the *current* contract of
-DIMAIL.md: same paths, Basic and Bearer auth, status codes, JSON shapes and quirks (307 on a
-missing trailing slash, plain-text 500 on a duplicate mailbox...). `generation="2024"` plays
-an older server instead: the current-only routes answer 404 and alias creation answers 200.
+A small Flask app of its own (not the project's webapp) that answers as dimail does: same
+paths, Basic and Bearer auth, status codes, JSON shapes and quirks (307 on a trailing-slash
+mismatch in either direction, plain-text 500 on a duplicate mailbox, "Permisison denied"...).
+Where DIMAIL.md and the recordings of real servers (tests/data/dimail-recordings/) disagree,
+it follows the recordings. Three generations (`generations.py`):
+- `current` (default): everything DIMAIL.md describes;
+- `2024-08-check`: the later August 2024 build, with `GET /domains/{name}/check` answering the
+  domain's own JSON with external checks and no `internal` flags; no fix/, spec/...;
+- `2024`: the build without any check route; aliases created with 200.
 
-Domain checks are deterministic and steered by the domain's name (see `checks.py`). Fault
-knobs make it slow or failing on purpose (see `faults.py`).
+Domain checks are deterministic (see `checks.py`): `dns="by-name"` (default) steers them by
+the domain's name, `dns="none"` plays a server that resolves nothing, as the recorded ones
+did. Fault knobs make it slow or failing on purpose (see `faults.py`).
 
 The endpoints under `/_simulator/` (state, reset, faults, a domain's DNS) have NO
 authentication: this is a test tool. `main()` binds 127.0.0.1 by default; never expose it.
 
     python -m devtools.simulator [--host 127.0.0.1] [--port 8001] [--generation current]
+                                 [--dns by-name|none] [--no-user]
 
 reads DIMAIL_USER / DIMAIL_PASSWORD (default people / people) for its one admin user, and the
 DIMAIL_SIM_* variables of `faults.py` for its initial faults.
@@ -26,15 +33,15 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 from werkzeug.serving import run_simple
 
 from . import faults as fault_knobs
 from .admin import admin
-from .routes import api, current_only
-from .state import GENERATIONS, SimState
+from .routes import api, current_only, with_check
+from .state import DNS_MODES, GENERATIONS, SimState
 from .web import ApiError
 
 __all__ = ["DEFAULT_USERS", "SimState", "create_simulator", "main", "state_of"]
@@ -60,21 +67,58 @@ def _is_simulator_path() -> bool:
     return request.path == "/_simulator" or request.path.startswith("/_simulator/")
 
 
+def _redirect(location: str) -> Response:
+    # Starlette's redirect: 307, an empty body and no content type at all.
+    response = Response(status=307, headers={"Location": location})
+    response.headers.pop("Content-Type", None)
+    return response
+
+
+def _slash_mismatch() -> str | None:
+    """Where FastAPI would send this request when only a trailing slash is wrong, or None.
+
+    Werkzeug redirects a missing slash itself (with a 308); for a slash too many it answers
+    404, so try the path without it, as Starlette does (a route with another method counts)."""
+    exc = request.routing_exception
+    if isinstance(exc, RequestRedirect):
+        return exc.new_url
+    if not isinstance(exc, NotFound) or not request.path.endswith("/") or request.path == "/":
+        return None
+    shorter = request.path[:-1]
+    adapter = current_app.create_url_adapter(request)
+    try:
+        adapter.match(shorter, method=request.method)
+    except MethodNotAllowed:
+        pass
+    except HTTPException:  # no such route, or one that would redirect back
+        return None
+    query = request.query_string.decode("latin-1")
+    return request.root_url.rstrip("/") + shorter + (f"?{query}" if query else "")
+
+
 def create_simulator(
-    users: Mapping[str, str] | None = DEFAULT_USERS,
+    users: Mapping[str, str | Mapping] | None = DEFAULT_USERS,
     generation: str = "current",
     faults: Mapping | None = None,
+    dns: str = "by-name",
 ) -> Flask:
-    """A fresh simulator. `users` are admin users ({name: password}); with none, the bootstrap
-    rule lets any Basic credentials in as admin until a user is created. `faults` are the
-    initial fault knobs (`faults.py`); the environment is only read by `main()`."""
-    state = SimState(users, generation, faults)
-    app = Flask(__name__)
+    """A fresh simulator.
+
+    `users`: {name: password} declares an admin user; {name: {"password": ..., "is_admin":
+    False, "perms": ["new_domain", ...]}} any user (`is_admin` defaults to False there, `perms`
+    to none). With no users, the bootstrap rule lets any Basic credentials in as admin until a
+    user is created. `generation`: one of GENERATIONS. `faults`: the initial fault knobs
+    (`faults.py`); the environment is only read by `main()`. `dns`: "by-name" or "none" (see
+    `checks.py`)."""
+    state = SimState(users, generation, faults, dns)
+    app = Flask(__name__, static_folder=None)
     app.extensions[EXTENSION] = state
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.register_blueprint(api)
-    if generation == "current":
+    if state.gen.check:
+        app.register_blueprint(with_check)
+    if state.gen.current_routes:
         app.register_blueprint(current_only)
     app.register_blueprint(admin)
 
@@ -88,11 +132,8 @@ def create_simulator(
         response = fault_knobs.before(fate, state.stopping)
         if response is not None:
             return response
-        if isinstance(request.routing_exception, RequestRedirect):
-            # Werkzeug says 308; FastAPI, and so dimail, says 307.
-            location = request.routing_exception.new_url
-            return Response(status=307, headers={"Location": location})
-        return None
+        location = _slash_mismatch()
+        return None if location is None else _redirect(location)
 
     @app.after_request
     def fail_after_effect(response):
@@ -132,6 +173,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (keep it local)")
     parser.add_argument("--port", type=int, default=8001, help="default 8001")
     parser.add_argument("--generation", choices=GENERATIONS, default="current")
+    parser.add_argument(
+        "--dns",
+        choices=DNS_MODES,
+        default="by-name",
+        help="by-name: checks steered by the domain's name (default); none: nothing resolves",
+    )
     parser.add_argument("--user", default=os.environ.get("DIMAIL_USER") or "people")
     parser.add_argument(
         "--password",
@@ -149,12 +196,12 @@ def main(argv: list[str] | None = None) -> None:
     except fault_knobs.FaultError as exc:
         parser.error(str(exc))
     users = None if args.no_user else {args.user: args.password}
-    app = create_simulator(users, args.generation, initial_faults)
+    app = create_simulator(users, args.generation, initial_faults, dns=args.dns)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     who = "no user (bootstrap)" if users is None else f"admin user {args.user!r}"
     knobs = {k: v for k, v in initial_faults.items() if v}
     print(
-        f"dimail simulator ({args.generation}) on http://{args.host}:{args.port}/ "
+        f"dimail simulator ({args.generation}, dns {args.dns}) on http://{args.host}:{args.port}/ "
         f"with {who}; faults: {knobs or 'none'}",
         flush=True,
     )

@@ -10,12 +10,19 @@ from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import jwt
-from flask import current_app, request
+from flask import Blueprint, Response, current_app, request
 
-from .state import Domain, SimState
+from .state import PERMS, Domain, SimState, User
 
 TOKEN_LIFETIME = timedelta(minutes=47)
 FEATURES = ("webmail", "mailbox", "alias")
+
+
+# What every generation serves, what builds with a check route add, what only current servers
+# have: a generation without a blueprint answers its paths FastAPI's 404 {"detail": "Not Found"}.
+api = Blueprint("dimail_api", __name__)
+with_check = Blueprint("dimail_with_check", __name__)
+current_only = Blueprint("dimail_current_only", __name__)
 
 
 class ApiError(Exception):
@@ -34,6 +41,25 @@ def fail(status: int, detail, headers: dict | None = None) -> NoReturn:
 
 def sim() -> SimState:
     return current_app.extensions["dimail_simulator"]
+
+
+def internal_error() -> Response:
+    """FastAPI's bare 500, which dimail answers on duplicates and unknown domains."""
+    return Response("Internal Server Error", status=500, mimetype="text/plain")
+
+
+def no_content() -> Response:
+    # FastAPI keeps the route's JSON content type on its empty 204s.
+    return Response(b"", status=204, mimetype="application/json")
+
+
+def domain_name(value: str) -> str:
+    return value.strip().lower().rstrip(".")
+
+
+def clean_local(value: str) -> str:
+    """A local part as dimail keeps it: case included (look it up with `state.key`)."""
+    return value.strip()
 
 
 # ----------------------------------------------------------------------- body validation
@@ -64,7 +90,7 @@ def _enum_error(choices, loc: list, value) -> dict:
 
 
 def _check(kind: str, value, loc: list) -> list[dict]:
-    """Errors of one value against a kind: str, bool, int, list[str], features, yes/no; a
+    """Errors of one value against a kind: str, bool, int, list[str], features, perms, yes/no; a
     trailing `?` allows null."""
     if kind.endswith("?"):
         if value is None:
@@ -79,13 +105,14 @@ def _check(kind: str, value, loc: list) -> list[dict]:
         return [] if ok else [_type_error("int", loc, value)]
     if kind == "yes/no":
         return [] if value in ("yes", "no") else [_enum_error(("yes", "no"), loc, value)]
-    if kind in ("list[str]", "features"):
+    if kind in ("list[str]", "features", "perms"):
         if not isinstance(value, list):
             return [_type_error("list", loc, value)]
+        choices = {"features": FEATURES, "perms": PERMS}.get(kind)
         errors = []
         for i, item in enumerate(value):
-            if kind == "features" and item not in FEATURES:
-                errors.append(_enum_error(FEATURES, [*loc, i], item))
+            if choices and item not in choices:
+                errors.append(_enum_error(choices, [*loc, i], item))
             elif not isinstance(item, str):
                 errors.append(_type_error("str", [*loc, i], item))
         return errors
@@ -127,6 +154,14 @@ def body(fields: dict[str, tuple[str, bool]]) -> dict:
 class Caller:
     name: str
     is_admin: bool
+    perms: frozenset[str] = frozenset()
+
+    def may(self, perm: str) -> bool:
+        return self.is_admin or perm in self.perms
+
+
+def _caller(user: User) -> Caller:
+    return Caller(user.name, user.is_admin, frozenset(user.perms))
 
 
 def basic_user() -> Caller:
@@ -142,7 +177,7 @@ def basic_user() -> Caller:
         given = (auth.password or "").encode()
         if user is None or not hmac.compare_digest(user.password.encode(), given):
             fail(403, "Permission denied")
-        return Caller(user.name, user.is_admin)
+        return _caller(user)
 
 
 def basic_admin() -> Caller:
@@ -182,7 +217,7 @@ def bearer_user() -> Caller:
             if not state.users:
                 return Caller(claims["sub"], True)
             fail(401, "Could not validate credentials", challenge)
-        return Caller(user.name, user.is_admin)
+        return _caller(user)
 
 
 def domain_for(

@@ -1,4 +1,7 @@
-"""The dimail simulator over real HTTP: contract, deterministic checks, older generation, faults."""
+"""The dimail simulator over real HTTP: contract, deterministic checks, generations, faults.
+
+The replay of the recorded real servers is in test_recordings_replay.py; these tests cover what
+the recordings do not: the current generation, the DNS modes, the fault knobs."""
 
 import subprocess
 import sys
@@ -10,7 +13,9 @@ import jwt
 import pytest
 import requests
 
+from devtools.simulator import create_simulator
 from devtools.simulator.faults import FaultError, from_environment
+from devtools.simulator.state import GENERATIONS
 
 TIMEOUT = 5
 DOMAIN = {
@@ -133,7 +138,7 @@ def test_non_admin_needs_a_grant(simulator, api):
     not_allowed = app.bearer("GET", "/domains/example.fr")
     assert (not_allowed.status_code, detail(not_allowed)) == (401, "Not authorized.")
     assert app.bearer("GET", "/domains/example.fr/mailboxes/").status_code == 403
-    assert app.basic("GET", "/domains/example.fr/check/").status_code == 403
+    assert app.basic("GET", "/domains/example.fr/check").status_code == 403
 
     grant = {"user": "app", "domain": "example.fr"}
     assert api.basic("POST", "/allows/", json=grant).status_code == 201
@@ -142,7 +147,7 @@ def test_non_admin_needs_a_grant(simulator, api):
     assert unknown.status_code == 404
     assert app.bearer("GET", "/domains/example.fr").status_code == 200
     assert app.create_mailbox().status_code == 201
-    assert app.basic("GET", "/domains/example.fr/check/").status_code == 200
+    assert app.basic("GET", "/domains/example.fr/check").status_code == 200
 
 
 def test_bootstrap_lets_anyone_in_until_a_user_exists(make_simulator):
@@ -180,10 +185,12 @@ def test_domain_create_conflict_list_get(simulator, api):
 
     listed = api.basic("GET", "/domains/")
     assert [d["name"] for d in listed.json()] == ["example.fr", "b.fr"]
-    assert api.bearer("GET", "/domains/example.fr").json() == echoed
+    # Reads answer context_name null whatever the creation set, as every recorded build does.
+    assert api.bearer("GET", "/domains/example.fr").json() == {**echoed, "context_name": None}
     missing = api.bearer("GET", "/domains/nowhere.fr")
     assert (missing.status_code, detail(missing)) == (404, "Domain not found")
-    assert api.basic("DELETE", "/domains/example.fr").status_code == 405
+    deleted = api.basic("DELETE", "/domains/example.fr")
+    assert (deleted.status_code, detail(deleted)) == (501, "Not implemented")
     assert simulator.creations("domain:") == {"domain:b.fr": 1, "domain:example.fr": 1}
 
 
@@ -206,7 +213,7 @@ def test_domain_validation_is_fastapi_like(api):
 
 def test_checks_pass_by_default(api):
     api.create_domain()
-    report = api.basic("GET", "/domains/example.fr/check/").json()
+    report = api.basic("GET", "/domains/example.fr/check").json()
     assert report["name"] == "example.fr"
     assert (report["state"], report["valid"]) == ("ok", True)
     assert report["delivery"] == "virtual"
@@ -219,7 +226,7 @@ def test_checks_pass_by_default(api):
 
 def test_dns_domain_fails_externally_until_its_dns_is_fixed(simulator, api):
     api.create_domain("acme-dns.fr", context_name="acme-dns.fr")
-    report = api.basic("GET", "/domains/acme-dns.fr/check/").json()
+    report = api.basic("GET", "/domains/acme-dns.fr/check").json()
     assert (report["state"], report["valid"]) == ("broken", False)
     failing = {
         name: [e["code"] for e in report[name]["errors"]]
@@ -241,10 +248,10 @@ def test_dns_domain_fails_externally_until_its_dns_is_fixed(simulator, api):
         f"{simulator.url}/_simulator/domains/acme-dns.fr/dns", json={"ok": True}, timeout=TIMEOUT
     )
     assert fixed.status_code == 200
-    assert api.basic("GET", "/domains/acme-dns.fr/check/").json()["state"] == "ok"
+    assert api.basic("GET", "/domains/acme-dns.fr/check").json()["state"] == "ok"
 
     simulator.set_dns("acme-dns.fr", False)
-    assert api.basic("GET", "/domains/acme-dns.fr/check/").json()["state"] == "broken"
+    assert api.basic("GET", "/domains/acme-dns.fr/check").json()["state"] == "broken"
     unknown = requests.post(
         f"{simulator.url}/_simulator/domains/nowhere.fr/dns", json={"ok": True}, timeout=TIMEOUT
     )
@@ -253,7 +260,7 @@ def test_dns_domain_fails_externally_until_its_dns_is_fixed(simulator, api):
 
 def test_platform_domain_fails_internally_until_fix(api):
     api.create_domain("acme-platform.fr", context_name="acme-platform.fr")
-    report = api.basic("GET", "/domains/acme-platform.fr/check/").json()
+    report = api.basic("GET", "/domains/acme-platform.fr/check").json()
     assert report["state"] == "broken"
     assert all(report[name]["ok"] for name in EXTERNAL)
     assert report["cert"]["ok"] is False and report["cert"]["internal"] is True
@@ -262,7 +269,7 @@ def test_platform_domain_fails_internally_until_fix(api):
     repaired = api.basic("GET", "/domains/acme-platform.fr/fix/")
     assert repaired.status_code == 200
     assert (repaired.json()["state"], repaired.json()["valid"]) == ("ok", True)
-    assert api.basic("GET", "/domains/acme-platform.fr/check/").json()["state"] == "ok"
+    assert api.basic("GET", "/domains/acme-platform.fr/check").json()["state"] == "ok"
 
 
 def test_spec_lists_the_records_to_publish(api):
@@ -270,16 +277,16 @@ def test_spec_lists_the_records_to_publish(api):
     records = api.basic("GET", "/domains/example.fr/spec/").json()
     by_target = {(r["target"], r["type"]): r["value"] for r in records}
     assert set(by_target) == {
-        ("", "MX"),
-        ("imap", "CNAME"),
-        ("smtp", "CNAME"),
-        ("webmail", "CNAME"),
-        ("", "TXT"),
-        ("dimail._domainkey", "TXT"),
+        ("", "mx"),
+        ("imap", "cname"),
+        ("smtp", "cname"),
+        ("webmail", "cname"),
+        ("", "txt"),
+        ("dimail._domainkey", "txt"),
     }
-    assert by_target[("", "TXT")].startswith("v=spf1 ")
-    assert by_target[("dimail._domainkey", "TXT")].startswith("v=DKIM1;")
-    assert all(".example.net" in by_target[key] for key in by_target if key[1] != "TXT")
+    assert by_target[("", "txt")].startswith("v=spf1 ")
+    assert by_target[("dimail._domainkey", "txt")].startswith("v=DKIM1;")
+    assert all(".example.net" in by_target[key] for key in by_target if key[1] != "txt")
     assert api.basic("GET", "/domains/nowhere.fr/spec/").status_code == 404
 
 
@@ -293,7 +300,8 @@ def test_mailbox_lifecycle(simulator, api):
     new = created.json()
     assert new["email"] == "jane@example.fr"
     assert len(new["password"]) >= 12 and new["uuid"]
-    other = api.create_mailbox(local="john").json()
+    john = {"givenName": "John", "surName": "Roe", "displayName": "John Roe"}
+    other = api.create_mailbox(local="john", person=john).json()
     assert other["password"] != new["password"]
 
     duplicate = api.create_mailbox()
@@ -317,7 +325,9 @@ def test_mailbox_lifecycle(simulator, api):
         "surName": "Doe",
         "displayName": "Jane Doe",
     }
-    assert len(listed) == 2
+    # The context's technical account is listed too, broken, as dimail does.
+    assert listed[-1]["email"] == "oxadmin@example.fr" and listed[-1]["status"] == "broken"
+    assert len(listed) == 3
     v2 = api.bearer("GET", "/v2/domains/example.fr/mailboxes/").json()
     assert v2[0] == {
         "type": "mailbox",
@@ -349,7 +359,8 @@ def test_mailbox_lifecycle(simulator, api):
     code = api.bearer("POST", path + "/code", json={"expires_in": 3600, "maxuse": 3}).json()
     assert code["email"] == "jane@example.fr" and code["code"]
     assert (code["expires_in"], code["maxuse"], code["nbuse"]) == (3600, 3, 0)
-    assert datetime.fromisoformat(code["expires_at"]) > datetime.now(UTC)
+    assert isinstance(code["expires_at"], int)
+    assert 3590 < code["expires_at"] - datetime.now(UTC).timestamp() <= 3600
 
     probe = api.bearer("GET", "/domains/example.fr/address/jane/")
     assert probe.status_code == 200
@@ -375,7 +386,8 @@ def test_concurrent_creations_are_each_counted_once(simulator, api):
     statuses = []
 
     def create(i):
-        statuses.append(api.create_mailbox(local=f"user{i}").status_code)
+        person = {**PERSON, "displayName": f"Jane Doe {i}"}  # unique in the OX context
+        statuses.append(api.create_mailbox(local=f"user{i}", person=person).status_code)
 
     threads = [threading.Thread(target=create, args=(i,)) for i in range(20)]
     for thread in threads:
@@ -459,6 +471,7 @@ def test_older_generation(make_simulator):
     assert api.create_mailbox().status_code == 201
     mailbox = "/domains/example.fr/mailboxes/jane"
     for method, path in [
+        ("GET", "/domains/example.fr/check"),
         ("GET", "/domains/example.fr/check/"),
         ("GET", "/domains/example.fr/fix/"),
         ("GET", "/domains/example.fr/spec/"),
@@ -467,7 +480,7 @@ def test_older_generation(make_simulator):
         ("POST", mailbox + "/code"),
         ("GET", "/domains/example.fr/address/jane/"),
     ]:
-        call = api.basic if path.endswith(("check/", "fix/", "spec/")) else api.bearer
+        call = api.basic if path.endswith(("check", "check/", "fix/", "spec/")) else api.bearer
         response = call(method, path)
         assert (response.status_code, response.json()) == (404, {"detail": "Not Found"}), path
     alias = {"user_name": "contact", "destination": "jane@elsewhere.org"}
@@ -615,3 +628,270 @@ def test_faults_given_at_start(make_simulator):
     sim = make_simulator(error_rate=1)
     assert Api(sim).basic("GET", "/domains/").status_code in (500, 502)
     assert sim.state()["faults"]["hang_seconds"] == 2
+
+
+# ----------------------------------------------------------------------------- generations
+
+
+def test_generations_listed_and_unknown_ones_refused():
+    assert set(GENERATIONS) == {"current", "2024-08-check", "2024"}
+    with pytest.raises(ValueError, match="generation"):
+        create_simulator(generation="2023")
+    with pytest.raises(ValueError, match="dns"):
+        create_simulator(dns="google")
+
+
+def _domain_json(name, state, checks, features=("webmail", "mailbox", "alias"), context=None):
+    return {
+        "name": name,
+        "state": state,
+        "valid": state == "ok",
+        "features": list(features),
+        "mailbox_domain": None,
+        "webmail_domain": None,
+        "imap_domains": None,
+        "smtp_domains": None,
+        "context_name": context,
+        **checks,
+    }
+
+
+def test_august_check_build_answers_checks_in_the_domain_json(make_simulator):
+    sim = make_simulator(generation="2024-08-check", dns="none")
+    api = Api(sim)
+    created = api.create_domain()
+    not_yet = {"ok": False, "errors": [{"code": "no_test", "detail": "Did not check yet"}]}
+    assert created == _domain_json(
+        "example.fr", "new", {c: not_yet for c in EXTERNAL}, context="example.fr"
+    )
+    # The check that runs right after the creation is what reads show from then on.
+    must_exist = {"code": "must_exist", "detail": "Le domaine example.fr n'existe pas"}
+    checked = {c: {"ok": True, "errors": []} for c in EXTERNAL}
+    checked["domain_exist"] = {"ok": False, "errors": [must_exist]}
+    expected = _domain_json("example.fr", "broken", checked)
+    assert api.basic("GET", "/domains/").json() == [expected]
+    assert api.bearer("GET", "/domains/example.fr").json() == expected
+    assert api.basic("GET", "/domains/example.fr/check").json() == expected
+
+    slash = api.basic("GET", "/domains/example.fr/check/", allow_redirects=False)
+    assert slash.status_code == 307
+    assert slash.headers["Location"] == sim.url + "/domains/example.fr/check"
+    unknown = api.basic("GET", "/domains/nowhere.fr/check")
+    assert (unknown.status_code, detail(unknown)) == (404, "Domain not found")
+    for path in ("/domains/example.fr/fix/", "/domains/example.fr/spec/"):
+        assert api.basic("GET", path).json() == {"detail": "Not Found"}
+    deleted = api.basic("DELETE", "/domains/example.fr")
+    assert (deleted.status_code, detail(deleted)) == (405, "Method Not Allowed")
+    alias = {"user_name": "contact", "destination": "a@b.org"}
+    made = api.bearer("POST", "/domains/example.fr/aliases/", json=alias)
+    assert made.status_code == 200 and "allow_to_send" not in made.json()
+    user = {"name": "x", "password": "x", "is_admin": False}
+    assert "perms" not in api.basic("POST", "/users/", json=user).json()
+
+
+def test_august_check_build_by_name_has_only_external_checks(make_simulator):
+    api = Api(make_simulator(generation="2024-08-check"))
+    api.create_domain("acme-dns.fr", context_name="acme-dns.fr")
+    api.create_domain("acme-platform.fr", context_name="acme-platform.fr")
+    broken = api.basic("GET", "/domains/acme-dns.fr/check").json()
+    assert (broken["state"], broken["valid"]) == ("broken", False)
+    assert [c for c in EXTERNAL if not broken[c]["ok"]] == ["mx", "cname_webmail", "spf", "dkim"]
+    assert not any(name in broken for name in INTERNAL)
+    assert all("internal" not in broken[c] for c in EXTERNAL)
+    # No internal check there, so nothing for -platform to fail.
+    assert api.basic("GET", "/domains/acme-platform.fr/check").json()["state"] == "ok"
+    assert api.bearer("GET", "/domains/acme-platform.fr").json()["state"] == "ok"
+
+
+def test_current_check_with_dns_none(make_simulator):
+    sim = make_simulator(dns="none")
+    api = Api(sim)
+    api.create_domain()
+    report = api.basic("GET", "/domains/example.fr/check").json()
+    assert (report["state"], report["valid"]) == ("broken", False)
+    assert report["domain_exist"] == {
+        "ok": False,
+        "internal": False,
+        "errors": [{"code": "must_exist", "detail": "Le domaine example.fr n'existe pas"}],
+    }
+    for name in EXTERNAL[1:] + INTERNAL:  # not run: ok, no errors
+        assert report[name] == {"ok": True, "internal": name in INTERNAL, "errors": []}
+    sim.set_dns("example.fr", True)
+    assert api.basic("GET", "/domains/example.fr/check").json()["state"] == "ok"
+    assert sim.state()["dns"] == "none"
+
+
+# ----------------------------------------------------------------------- exact like dimail
+
+
+def test_a_slash_too_many_redirects_to_the_route(simulator, api):
+    api.create_domain()
+    api.create_mailbox()
+    for method, path, call in (
+        ("GET", "/domains/example.fr/check/", api.basic),
+        ("GET", "/domains/example.fr/mailboxes/jane/", api.bearer),
+        ("POST", "/domains/example.fr/mailboxes/john/", api.bearer),
+    ):
+        response = call(method, path, allow_redirects=False)
+        assert response.status_code == 307, path
+        assert response.headers["Location"] == simulator.url + path[:-1]
+        assert response.content == b"" and "Content-Type" not in response.headers
+    missing = api.bearer("GET", "/domains/example.fr/mailboxes", allow_redirects=False)
+    assert missing.headers["Location"] == simulator.url + "/domains/example.fr/mailboxes/"
+    nothing = api.basic("GET", "/nothing/here/")
+    assert (nothing.status_code, nothing.json()) == (404, {"detail": "Not Found"})
+
+
+def test_local_parts_keep_their_case(api):
+    api.create_domain()
+    made = api.create_mailbox(local="Mixed.Case")
+    assert made.json()["email"] == "Mixed.Case@example.fr"
+    # Found whatever the case, as a mail address is, and not created twice.
+    assert api.bearer("GET", "/domains/example.fr/mailboxes/mixed.case").status_code == 200
+    assert api.create_mailbox(local="MIXED.case").status_code == 500
+    alias = {"user_name": "Contact", "destination": "Jane@Elsewhere.org"}
+    created = api.bearer("POST", "/domains/example.fr/aliases/", json=alias).json()
+    assert (created["username"], created["destination"]) == ("Contact", "Jane@Elsewhere.org")
+
+
+def test_alias_queries_and_deletes_as_recorded(api):
+    api.create_domain()
+    path = "/domains/example.fr/aliases/"
+    api.bearer("POST", path, json={"user_name": "contact", "destination": "a@b.org"})
+    alone = api.bearer("GET", path, params={"destination": "a@b.org"})
+    assert alone.status_code == 412
+    assert detail(alone) == "It is forbiden to only provide the destination in a request"
+    absent = api.bearer("DELETE", path + "contact/z@b.org")
+    assert (absent.status_code, detail(absent)) == (404, "Not found")
+    done = api.bearer("DELETE", path + "contact/a@b.org")
+    assert done.status_code == 204 and done.headers["Content-Type"] == "application/json"
+
+
+def test_v2_of_an_unknown_domain_says_so(api):
+    missing = api.bearer("GET", "/v2/domains/nowhere.fr/mailboxes/")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Domain not found"})
+
+
+def test_non_admin_refusals_as_recorded(make_simulator):
+    sim = make_simulator(users={"admin": "admin", "client": {"password": "client"}})
+    admin, client = Api(sim), Api(sim, "client", "client")
+    admin.create_domain()
+    refused = client.create_mailbox()
+    assert (refused.status_code, detail(refused)) == (403, "Permisison denied")
+    aliases = client.bearer("GET", "/domains/example.fr/aliases/")
+    assert (aliases.status_code, detail(aliases)) == (403, "Permission denied")
+    grant = {"user": "client", "domain": "example.fr"}
+    assert admin.basic("POST", "/allows/", json=grant).status_code == 201
+    again = admin.basic("POST", "/allows/", json=grant)
+    assert (again.status_code, detail(again)) == (409, "Domain already allowed for this user")
+    assert client.create_mailbox().status_code == 201
+
+
+# ------------------------------------------------------------------------ perms and grants
+
+
+def test_non_admin_with_new_domain_creates_and_grants_itself(make_simulator):
+    users = {
+        "admin": "admin",
+        "people": {"password": "pw", "perms": ["new_domain"]},
+        "plain": {"password": "pw"},
+    }
+    sim = make_simulator(users=users)
+    people, plain, admin = Api(sim, "people", "pw"), Api(sim, "plain", "pw"), Api(sim)
+    assert sim.user == "admin"
+    listed = {u["name"]: u for u in admin.basic("GET", "/users/").json()}
+    assert listed["people"]["is_admin"] is False and listed["people"]["perms"] == ["new_domain"]
+
+    people.create_domain("people.fr", context_name="people.fr")
+    # Created, but not granted yet: the domain's routes refuse it.
+    assert people.bearer("GET", "/domains/people.fr").status_code == 401
+    grant = {"user": "people", "domain": "people.fr"}
+    assert people.basic("POST", "/allows/", json=grant).status_code == 201
+    assert people.basic("POST", "/allows/", json=grant).status_code == 409
+    assert people.bearer("GET", "/domains/people.fr").status_code == 200
+    assert people.create_mailbox("people.fr").status_code == 201
+    assert people.basic("GET", "/domains/").status_code == 403  # still not an admin
+
+    # Neither someone else's domain, nor domains at all without the perm.
+    admin.create_domain("other.fr", context_name="other.fr")
+    grab = people.basic("POST", "/allows/", json={"user": "people", "domain": "other.fr"})
+    assert (grab.status_code, detail(grab)) == (403, "Permission denied")
+    assert plain.basic("POST", "/domains/", json=DOMAIN).status_code == 403
+
+
+def test_users_get_perms_on_current_servers_only(make_simulator, api):
+    user = {"name": "maker", "password": "pw", "is_admin": False, "perms": ["create_users"]}
+    made = api.basic("POST", "/users/", json=user)
+    assert made.status_code == 201 and made.json()["perms"] == ["create_users"]
+    bad = api.basic("POST", "/users/", json={**user, "name": "bad", "perms": ["root"]})
+    assert bad.status_code == 422 and detail(bad)[0]["loc"] == ["body", "perms", 0]
+    maker = Api(api.sim, "maker", "pw")
+    plain = {"name": "someone", "password": "pw", "is_admin": False}
+    assert maker.basic("POST", "/users/", json=plain).status_code == 201
+    assert (
+        maker.basic("POST", "/users/", json={**plain, "name": "boss", "is_admin": True}).status_code
+        == 403
+    )
+
+    old = Api(make_simulator(generation="2024"))
+    answer = old.basic("POST", "/users/", json=user)
+    assert answer.status_code == 201 and "perms" not in answer.json()
+
+
+# -------------------------------------------------------------------- webmail display names
+
+
+def test_display_name_taken_in_the_context_is_refused_and_revealed(api):
+    api.create_domain()
+    api.create_domain("sister.fr", context_name="example.fr")  # the same OX context
+    api.create_domain("apart.fr", context_name="apart.fr")
+    assert api.create_mailbox(local="jane").status_code == 201
+    for domain in ("example.fr", "sister.fr"):
+        refused = api.create_mailbox(domain=domain, local="jane.doe")
+        assert (refused.status_code, refused.text) == (500, "Internal Server Error")
+        probe = api.bearer("GET", f"/domains/{domain}/address/jane.doe/")
+        assert probe.status_code == 200
+        assert probe.json() == {
+            "domain_name": domain,
+            "user_name": "jane.doe",
+            "is_alias": False,
+            "is_mailbox": False,
+            "is_ox": True,
+            "ox_primary_email": "jane@example.fr",
+            "ox_senders": ["jane@example.fr"],
+        }
+    assert api.create_mailbox(domain="apart.fr", local="jane.doe").status_code == 201
+    other_name = {**PERSON, "displayName": "Jane Doe (2)"}
+    assert api.create_mailbox(local="jane.doe", person=other_name).status_code == 201
+    own = api.bearer("GET", "/domains/example.fr/address/jane.doe/").json()
+    assert own["is_mailbox"] is True and own["ox_primary_email"] == "jane.doe@example.fr"
+    # Renaming into a taken display name is refused the same way.
+    path = "/domains/example.fr/mailboxes/jane.doe"
+    assert api.bearer("PATCH", path, json={"displayName": "Jane Doe"}).status_code == 500
+
+    api.bearer(
+        "POST", "/domains/example.fr/aliases/", json={"user_name": "info", "destination": "a@b.org"}
+    )
+    alias = api.bearer("GET", "/domains/example.fr/address/info/").json()
+    assert (alias["is_alias"], alias["is_mailbox"], alias["is_ox"]) == (True, False, False)
+    unknown = api.bearer("GET", "/domains/example.fr/address/nobody/")
+    assert unknown.status_code == 404
+
+
+def test_display_names_are_free_on_older_builds(make_simulator):
+    for generation in ("2024", "2024-08-check"):
+        api = Api(make_simulator(generation=generation))
+        api.create_domain()
+        assert api.create_mailbox(local="jane").status_code == 201
+        assert api.create_mailbox(local="jane.doe").status_code == 201
+
+
+def test_command_line_knows_generations_and_dns_modes():
+    result = subprocess.run(
+        [sys.executable, "-m", "devtools.simulator", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert "2024-08-check" in result.stdout and "--dns" in result.stdout
