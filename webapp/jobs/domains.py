@@ -39,7 +39,9 @@ def _record_failure(exc: Exception, final: bool, domain_id: int) -> failures.Fai
     domain = db.session.get(Domain, domain_id)
     created = domain is not None and domain.dimail_created_at is not None
     what = "the check of this domain" if created else "the creation of this domain"
-    failure = failures.describe(exc, what, final, again="press Check now")
+    # The domain page's button says Retry for a domain dimail never had, Check now otherwise.
+    again = "press Check now" if created else "press Retry"
+    failure = failures.describe(exc, what, final, again=again)
     if domain is None:
         return failure
     domain.last_error = failure.reason

@@ -44,7 +44,10 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
     if errors:
         return Result.failure(**errors)
     duplicate = f"{local_part}@{domain.unicode_name} already sends to {destination}."
-    if _find(domain, local_part, destination) is not None:
+    existing = _find(domain, local_part, destination)
+    if existing is not None and existing.status == AliasStatus.FAILED:
+        return _retry(domain, existing)  # adding a failed destination again is its Retry
+    if existing is not None:
         return Result.failure(destination=duplicate)
     alias = Alias(domain_id=domain.id, local_part=local_part, destination=destination)
     db.session.add(alias)
@@ -65,6 +68,18 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
     if not jobs.request_sync(alias):
         return Result.success(alias, f"{label} is recorded. {QUEUE_DOWN}", "warning")
     return Result.success(alias, f"{label} is being added on the mail platform.")
+
+
+def _retry(domain: Domain, alias: Alias) -> Result:
+    label = f"{alias.local_part}@{domain.unicode_name} → {alias.destination}"
+    alias.status = AliasStatus.PENDING
+    alias.last_error = None
+    if domain.status != DomainStatus.ENABLED:
+        db.session.commit()
+        return Result.success(alias, f"{label} is recorded; it is sent when the domain is ready.")
+    if not jobs.request_sync(alias):
+        return Result.success(alias, f"{label} is recorded. {QUEUE_DOWN}", "warning")
+    return Result.success(alias, f"Trying {label} again on the mail platform.")
 
 
 def _find(domain: Domain, local_part: str, destination: str) -> Alias | None:
