@@ -4,6 +4,7 @@
 import html
 
 import pytest
+import requests
 
 from tests.conftest import PASSWORD
 from webapp.extensions import db
@@ -121,3 +122,32 @@ def test_the_2024_build_leaves_the_status_to_staff_then_sends_what_waited(
     assert box.status == MailboxStatus.ENABLED and box.enabled_wanted is True
     assert "does not offer disabling mailboxes" in page(client, "/domains/acme.fr/mailboxes/jane/")
     assert sim.state()["domains"]["acme.fr"]["mailboxes"]["jane"]["active"] is True
+
+
+def test_a_display_name_the_webmail_has_already_fails_naming_its_holder(
+    app, client, owner, make_simulator, run_jobs, outbox
+):
+    sim = make_simulator(generation="current")
+    use(app, sim)
+    create(client, "acme.fr")
+    run_jobs()
+    # Someone created "Jane Doe" in dimail behind this application's back.
+    token = client_token(sim)
+    requests.post(
+        f"{sim.url}/domains/acme.fr/mailboxes/j.doe",
+        json={"givenName": "Jane", "surName": "Doe", "displayName": "Jane Doe"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).raise_for_status()
+    assert client.post_form("/domains/acme.fr/mailboxes/", PERSON).status_code == 303
+    run_jobs()
+    box = db.session.scalar(db.select(Mailbox))
+    assert box.status == MailboxStatus.FAILED and not box.syncing
+    assert "already used in the webmail by j.doe@acme.fr" in box.last_error
+    assert "j.doe@acme.fr" in page(client, "/domains/acme.fr/mailboxes/jane/")
+    assert sim.requests("POST /domains/{d}/mailboxes/{local_part}") == 2  # never retried
+
+
+def client_token(sim) -> str:
+    answer = requests.get(f"{sim.url}/token/", auth=(sim.user, sim.password), timeout=5)
+    return answer.json()["access_token"]
