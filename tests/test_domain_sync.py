@@ -239,7 +239,7 @@ def test_an_older_dimail_leaves_the_status_to_staff(
     assert domain.status == DomainStatus.PENDING
     assert domain.checks_supported is False and domain.dimail_created_at is not None
     page = client.get("/domains/acme.fr/").get_data(as_text=True)
-    assert "does not report domain checks" in page
+    assert "This mail platform (an older dimail) cannot report checks" in page
 
     client.post_form("/logout")
     staff = make_user("staff@example.org", superuser=True)

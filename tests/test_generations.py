@@ -102,7 +102,9 @@ def test_the_2024_build_leaves_the_status_to_staff_then_sends_what_waited(
     create(client, "acme.fr")
     run_jobs()
     assert domain("acme.fr").status == DomainStatus.PENDING
-    assert "does not report domain checks" in page(client, "/domains/acme.fr/")
+    assert "mail platform (an older dimail) cannot report checks" in page(
+        client, "/domains/acme.fr/"
+    )
     assert client.post_form("/domains/acme.fr/mailboxes/", PERSON).status_code == 303
     run_jobs()
     assert sim.state()["domains"]["acme.fr"]["mailboxes"] == {}  # waits for the domain

@@ -71,14 +71,6 @@ def owner(make_user, login_as):
     return user
 
 
-@pytest.fixture
-def acme(owner, make_domain):
-    domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    domain.dimail_created_at = utcnow()
-    db.session.commit()
-    return domain
-
-
 def _ready_mailbox(domain) -> Mailbox:
     box = Mailbox(
         domain_id=domain.id, local_part="jane", first_name="Jane", last_name="Doe",
