@@ -24,6 +24,7 @@ KINDS = {
     "mailbox.imported": "Imported from dimail",
     "alias.added": "Alias destination added",
     "alias.removed": "Alias destination removed",
+    "alias.failed": "Alias refused by dimail",
     "access.granted": "Access granted",
     "access.changed": "Role changed",
     "access.removed": "Access removed",

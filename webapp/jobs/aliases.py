@@ -2,8 +2,7 @@
 
 import contextlib
 
-from sqlalchemy.orm.exc import StaleDataError
-
+from webapp import audit
 from webapp.dimail.client import DimailConflict
 from webapp.extensions import db
 from webapp.jobs import failures
@@ -11,6 +10,8 @@ from webapp.jobs.context import dimail_client, job
 from webapp.jobs.queue import mark_and_enqueue
 from webapp.models import Alias, AliasStatus, Domain, DomainStatus
 from webapp.models.base import utcnow
+
+EDITED_ROUNDS = 3  # a row changed again and again while it syncs waits for the next run
 
 
 def sync_job_id(alias_id: int) -> str:
@@ -36,40 +37,76 @@ def _record_failure(exc: Exception, final: bool, alias_id: int) -> failures.Fail
         alias.sync_requested_at = None
         if not removing and alias.dimail_created_at is None:
             alias.status = AliasStatus.FAILED
+        address = f"{alias.local_part}@{alias.domain.unicode_name}"
+        audit.record(
+            alias.domain, "alias.failed", failure.cause, target=f"{address} → {alias.destination}"
+        )
     return failure
 
 
 @job(on_failure=_record_failure)
 def sync_alias(alias_id: int) -> str:
-    alias = db.session.get(Alias, alias_id)
-    if alias is None:
-        return "gone"
-    domain = db.session.get(Domain, alias.domain_id)
-    if domain.status != DomainStatus.ENABLED:
-        alias.sync_requested_at = None
-        db.session.commit()
-        return "waiting for the domain"
-    client = dimail_client()
+    """Make dimail match one destination row: create it, or delete it (a tombstone) and then
+    the row. Outcomes are written only while the row's mark is the one this run read, so a
+    removal saved meanwhile is never overwritten: the run starts over and deletes."""
+    for _ in range(EDITED_ROUNDS):
+        alias = db.session.get(Alias, alias_id)
+        if alias is None:
+            return "gone"
+        domain = db.session.get(Domain, alias.domain_id)
+        if domain.status != DomainStatus.ENABLED:
+            alias.sync_requested_at = None  # still owed: sent when the domain is enabled
+            db.session.commit()
+            return "waiting for the domain"
+        outcome = _converge(dimail_client(), domain, alias)
+        if outcome is not None:
+            return outcome
+        db.session.expire_all()  # changed meanwhile: read it again
+    return "changed while syncing: left marked for the next run"
+
+
+def _converge(client, domain: Domain, alias: Alias) -> str | None:
+    marked = alias.sync_requested_at
+    pair = (alias.local_part, alias.destination)
     if alias.status == AliasStatus.DELETING:
-        if alias.dimail_created_at is not None:
-            client.delete_alias(domain.name, alias.local_part, alias.destination)
-        db.session.delete(alias)
+        if alias.dimail_attempted_at is not None or alias.dimail_created_at is not None:
+            client.delete_alias(domain.name, *pair)  # absent already (404) counts as done
+        gone = db.session.execute(
+            db.delete(Alias).where(Alias.id == alias.id, _mark_is(marked))
+        ).rowcount
         db.session.commit()
-        return "deleted"
+        return "deleted" if gone else None
     if alias.dimail_created_at is None:
+        if alias.dimail_attempted_at is None:
+            # Committed before the call: if its answer is lost, a removal knows to delete.
+            alias.dimail_attempted_at = utcnow()
+            db.session.commit()
         # A 409 means that exact pair is there already: an earlier try whose answer was lost.
         with contextlib.suppress(DimailConflict):
-            client.create_alias(domain.name, alias.local_part, alias.destination)
-        alias.dimail_created_at = utcnow()
-    pair = (alias.local_part, alias.destination)
-    alias.status = AliasStatus.ENABLED
-    alias.last_error = None
-    alias.sync_requested_at = None
-    try:
-        db.session.commit()
-    except StaleDataError:
-        # Removed here while we were creating it there: remove it there too.
-        db.session.rollback()
-        client.delete_alias(domain.name, *pair)
-        return "removed meanwhile"
-    return "enabled"
+            client.create_alias(domain.name, *pair)
+    done = db.session.execute(
+        db.update(Alias)
+        .where(Alias.id == alias.id, Alias.status != AliasStatus.DELETING, _mark_is(marked))
+        .values(
+            status=AliasStatus.ENABLED,
+            dimail_created_at=db.func.coalesce(Alias.dimail_created_at, utcnow()),
+            last_error=None,
+            sync_requested_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        # Removed (or changed) meanwhile: dimail has the pair now, whatever comes next.
+        db.session.execute(
+            db.update(Alias)
+            .where(Alias.id == alias.id)
+            .values(dimail_created_at=db.func.coalesce(Alias.dimail_created_at, utcnow()))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return "enabled" if done else None
+
+
+def _mark_is(marked):
+    column = Alias.__table__.c.sync_requested_at
+    return column.is_(None) if marked is None else column == marked

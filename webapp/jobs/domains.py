@@ -7,6 +7,7 @@ has (409) is not created again, and checks only read.
 import logging
 from datetime import timedelta
 
+from webapp import audit
 from webapp.dimail import checks as dimail_checks
 from webapp.dimail.client import DimailConflict, DimailNotSupported, DimailRejected
 from webapp.extensions import db
@@ -15,7 +16,11 @@ from webapp.jobs.context import dimail_client, job
 from webapp.jobs.queue import mark_and_enqueue
 from webapp.models import Domain, DomainStatus
 from webapp.models.base import utcnow
-from webapp.services.domain_status import change_status, next_check_delay
+from webapp.services.domain_status import (
+    StatusChangedMeanwhile,
+    change_status,
+    next_check_delay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +59,21 @@ def _record_failure(exc: Exception, final: bool, domain_id: int) -> failures.Fai
     else:
         new_status = DomainStatus.FAILED
     domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(new_status))
-    change_status(domain, new_status, reason=failure.cause)
+    try:
+        change_status(domain, new_status, reason=failure.cause, expected=status)
+    except StatusChangedMeanwhile:
+        _status_set_meanwhile(domain_id)
     return failure
+
+
+def _status_set_meanwhile(domain_id: int) -> str:
+    """A superuser (or another job) set the status while this job ran: theirs stands; only
+    the mark of this run goes."""
+    db.session.execute(
+        db.update(Domain).where(Domain.id == domain_id).values(sync_requested_at=None)
+    )
+    db.session.commit()
+    return "status set meanwhile: kept"
 
 
 @job(on_failure=_record_failure)
@@ -68,10 +86,14 @@ def sync_domain(domain_id: int) -> str:
         domain.sync_requested_at = None
         db.session.commit()
         return "disabled: not checked"
+    started = DomainStatus(domain.status)  # what this run's outcome is decided against
     client = dimail_client()
     if domain.dimail_created_at is None:
         _create(client, domain)
-    return _check(client, domain)
+    try:
+        return _check(client, domain, started)
+    except StatusChangedMeanwhile:
+        return _status_set_meanwhile(domain_id)
 
 
 def _create(client, domain: Domain) -> None:
@@ -93,14 +115,14 @@ def _create(client, domain: Domain) -> None:
     db.session.commit()
 
 
-def _check(client, domain: Domain) -> str:
+def _check(client, domain: Domain, started: DomainStatus) -> str:
     now = utcnow()
     try:
         result = client.check_domain(domain.name)
     except DimailNotSupported:
         # An older dimail: it cannot report checks; the status stays, staff set it by hand.
         domain.checks_supported = False
-        _finish(domain, now)
+        _finish(domain, now, started)
         return "checks not supported"
     checks = dimail_checks.read_checks(result)
     outcome = dimail_checks.outcome(result, checks)
@@ -116,6 +138,7 @@ def _check(client, domain: Domain) -> str:
         domain.dns_records = client.domain_spec(domain.name)
     except DimailNotSupported:
         domain.dns_records = None
+    failing_before = _failing(domain.checks)
     domain.checks = checks
     domain.checks_supported = True
     new_status = {
@@ -123,8 +146,17 @@ def _check(client, domain: Domain) -> str:
         dimail_checks.Outcome.EXTERNAL: DomainStatus.ACTION_REQUIRED,
         dimail_checks.Outcome.INTERNAL: DomainStatus.FAILED,
     }[outcome]
-    _finish(domain, now, new_status, reason=check_summary(outcome, checks))
+    summary = check_summary(outcome, checks)
+    if new_status == started and _failing(checks) != failing_before:
+        # Same status, other findings (a record fixed, another broken): the log says so; a
+        # check that finds what the last one found writes nothing.
+        audit.record(domain, "domain.checked", f"Checked: {summary}.", target=domain.unicode_name)
+    _finish(domain, now, started, new_status, reason=summary)
     return new_status.value
+
+
+def _failing(checks: list[dict] | None) -> set[str]:
+    return {check["name"] for check in checks or () if not check.get("ok")}
 
 
 def check_summary(outcome: dimail_checks.Outcome, checks: list[dict]) -> str:
@@ -141,11 +173,15 @@ def check_summary(outcome: dimail_checks.Outcome, checks: list[dict]) -> str:
 
 
 def _finish(
-    domain: Domain, checked_at, new_status: DomainStatus | None = None, reason: str = ""
+    domain: Domain,
+    checked_at,
+    started: DomainStatus,
+    new_status: DomainStatus | None = None,
+    reason: str = "",
 ) -> None:
-    status = new_status or DomainStatus(domain.status)
+    status = new_status or started
     domain.last_check_at = checked_at
     domain.last_error = None
     domain.sync_requested_at = None
     domain.next_check_at = checked_at + timedelta(seconds=next_check_delay(status))
-    change_status(domain, status, reason=reason)
+    change_status(domain, status, reason=reason, expected=started)

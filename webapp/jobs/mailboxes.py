@@ -152,10 +152,7 @@ def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
     if domain is None:
         return "gone"
     if domain.status != DomainStatus.ENABLED:
-        db.session.execute(
-            db.update(Mailbox).where(Mailbox.id.in_(mailbox_ids)).values(sync_requested_at=None)
-        )
-        db.session.commit()
+        _unmark(mailbox_ids)  # still owed: sent when the domain is enabled (jobs/waiting.py)
         return "waiting for the domain"
     claimed = _claim(mailbox_ids)  # the others are their own jobs' to sync
     session = db.session()
@@ -168,6 +165,11 @@ def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
     handed: list[int] = []  # released already, now their own jobs': not to be released again
     try:
         for position, mailbox_id in enumerate(claimed):
+            if position and not _still_enabled(domain_id):
+                # Disabled (or found broken) mid-batch: the rest waits for the domain; their
+                # differences stay owed and go when it is enabled again.
+                _unmark(claimed[position:])
+                break
             outcome = _sync_claimed(client, domain, rows.get(mailbox_id))
             if outcome is None:
                 faults_in_a_row += 1
@@ -182,6 +184,21 @@ def sync_mailboxes(domain_id: int, mailbox_ids: list[int]) -> str:
         session.expire_on_commit = True
         _release([i for i in claimed if i not in set(handed)])
     return f"{synced} of {len(mailbox_ids)} synced"
+
+
+def _still_enabled(domain_id: int) -> bool:
+    status = db.session.scalar(db.select(Domain.status).where(Domain.id == domain_id))
+    return status == DomainStatus.ENABLED
+
+
+def _unmark(mailbox_ids: list[int]) -> None:
+    db.session.execute(
+        db.update(Mailbox)
+        .where(Mailbox.id.in_(mailbox_ids))
+        .values(sync_requested_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def _sync_claimed(client, domain: Domain, mailbox: Mailbox | None) -> bool | None:

@@ -50,6 +50,7 @@ def _synced_kinds():
 def reconcile() -> dict[str, int]:
     """Enqueue every row still marked "to sync" whose job is gone (Redis was down, a crash...)."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_AFTER_SECONDS"])
+    owed = _mark_owed_work(cutoff)
     counts = {}
     for kind, model, func, job_id_of in _synced_kinds():
         stale = _stale(model, cutoff)
@@ -57,9 +58,44 @@ def reconcile() -> dict[str, int]:
     counts["mailboxes"] = _stale_mailboxes(cutoff)
     counts["confirmations"] = _unsent_confirmations(cutoff)
     counts["status emails"] = _unsent_status_emails(cutoff)
+    counts["owed, unmarked"] = owed
     if any(counts.values()):
         log.info("reconciler: re-enqueued %s", counts)
     return counts
+
+
+def _mark_owed_work(cutoff) -> int:
+    """Rows of enabled domains that dimail does not match yet and that nothing will sync: no
+    mark, and no failure waiting for a person's Retry. Marked with `cutoff`, as if they had
+    waited already, so that this same run queues them with the other stale rows. Read through
+    the partial `ix_*_owed` indexes: the cost follows the owed rows, not the table."""
+    from webapp.models import Alias, Mailbox
+    from webapp.models.alias import owed_clause as owed_alias
+    from webapp.models.mailbox import owed_clause as owed_mailbox
+
+    marked = 0
+    for model, owed in ((Mailbox, owed_mailbox()), (Alias, owed_alias())):
+        ids = db.session.scalars(
+            db.select(model.id)
+            .join(Domain, Domain.id == model.domain_id)
+            .where(
+                owed,
+                Domain.status == DomainStatus.ENABLED,
+                model.sync_requested_at.is_(None),
+                model.last_error.is_(None),
+            )
+            .limit(BATCH)
+        ).all()
+        if ids:
+            db.session.execute(
+                db.update(model)
+                .where(model.id.in_(ids), model.sync_requested_at.is_(None))
+                .values(sync_requested_at=cutoff)
+                .execution_options(synchronize_session=False)
+            )
+            marked += len(ids)
+    db.session.commit()
+    return marked
 
 
 def _stale(model, cutoff) -> list[int]:

@@ -1,16 +1,22 @@
 """What waited for a domain goes to dimail the moment it becomes enabled, however that happens.
 
-The request that enables a domain only marks the waiting rows (two statements, whatever their
-number) and queues one job; that job queues the work, mailboxes in batches. If Redis fails on
-the way, the marks stay and the reconciler queues them.
+What waited is every difference between what a row wants and what dimail has (`owed_clause`
+of each model): a mailbox to create, but also names edited, a mailbox disabled or enabled, an
+alias destination added or removed while the domain was not enabled. The request that enables
+a domain only marks those rows (two statements, whatever their number) and queues one job;
+that job queues the work, mailboxes in batches. If Redis fails on the way, the marks stay and
+the reconciler queues them; if the process dies before marking, the reconciler finds the owed
+rows of enabled domains by itself.
 """
 
 import uuid
 
 from webapp.extensions import db
 from webapp.jobs.context import job
-from webapp.models import Alias, AliasStatus, Mailbox, MailboxStatus
+from webapp.models import Alias, Mailbox
+from webapp.models.alias import owed_clause as owed_alias
 from webapp.models.base import utcnow
+from webapp.models.mailbox import owed_clause as owed_mailbox
 from webapp.services.domain_status import domain_enabled
 
 
@@ -18,27 +24,27 @@ def send_what_waited(sender, domain) -> bool:
     """Mark what waited and queue the job that sends it; False when Redis is unreachable."""
     from webapp.jobs.queue import enqueue_once
 
-    now = utcnow()
-    db.session.execute(
-        db.update(Mailbox)
-        .where(
-            Mailbox.domain_id == domain.id,
-            Mailbox.status == MailboxStatus.PENDING,
-            Mailbox.dimail_created_at.is_(None),
-        )
-        .values(sync_requested_at=now)
-    )
-    db.session.execute(
-        db.update(Alias)
-        .where(
-            Alias.domain_id == domain.id,
-            Alias.status.in_((AliasStatus.PENDING, AliasStatus.DELETING)),
-        )
-        .values(sync_requested_at=now)
-    )
+    mark_owed(domain.id)
     db.session.commit()
     return enqueue_once(
         queue_marked, domain.id, job_id=f"domain-send-waiting-{domain.id}-{uuid.uuid4()}"
+    )
+
+
+def mark_owed(domain_id: int) -> None:
+    """Mark every row of the domain that dimail does not match yet (not committed)."""
+    now = utcnow()
+    db.session.execute(
+        db.update(Mailbox)
+        .where(Mailbox.domain_id == domain_id, owed_mailbox())
+        .values(sync_requested_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        db.update(Alias)
+        .where(Alias.domain_id == domain_id, owed_alias())
+        .values(sync_requested_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -38,6 +38,9 @@ class Alias(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default=AliasStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     dimail_created_at: Mapped[datetime | None]
+    # Set (committed) before the first creation call: from then on dimail may have the pair
+    # even if no answer says so, and removing it needs a delete in dimail (a tombstone).
+    dimail_attempted_at: Mapped[datetime | None]
     sync_requested_at: Mapped[datetime | None] = mapped_column(index=True)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -50,3 +53,16 @@ class Alias(db.Model):
     @property
     def syncing(self) -> bool:
         return self.sync_requested_at is not None
+
+
+def owed_clause():
+    """SQL true where dimail may lack this destination or still have a removed one."""
+    return Alias.__table__.c.status.in_(("pending", "deleting"))
+
+
+sa.Index(
+    "ix_aliases_owed",
+    Alias.__table__.c.domain_id,
+    sqlite_where=owed_clause(),
+    postgresql_where=owed_clause(),
+)

@@ -102,6 +102,27 @@ class Mailbox(db.Model):
         return self.sync_requested_at is not None
 
 
+def owed_clause():
+    """SQL true where dimail lacks something this row wants: the mailbox itself (still
+    pending), its names, or its active flag. On an enabled domain such a row is owed work,
+    whatever caused the difference; `ix_mailboxes_owed` finds them without a scan."""
+    c = Mailbox.__table__.c
+    return sa.or_(
+        sa.and_(c.dimail_created_at.is_(None), c.status == "pending"),
+        sa.and_(
+            c.dimail_created_at.is_not(None),
+            sa.or_(c.names_synced == sa.false(), c.dimail_enabled != c.enabled_wanted),
+        ),
+    )
+
+
+sa.Index(
+    "ix_mailboxes_owed",
+    Mailbox.__table__.c.domain_id,
+    sqlite_where=owed_clause(),
+    postgresql_where=owed_clause(),
+)
+
 _SEARCHED = ("local_part", "name_key", "secondary_email")
 
 

@@ -112,11 +112,13 @@ def remove(domain: Domain, local_part: str, destination: str | None) -> Result:
             f"{address} no longer sends to {alias.destination}.",
             target=f"{address} → {alias.destination}",
         )
-        if alias.dimail_created_at is None:
-            db.session.delete(alias)  # dimail never had it
-        else:
-            alias.status = AliasStatus.DELETING
-            to_sync.append(alias)
+        if _forget_if_never_sent(alias):
+            continue
+        # dimail has it, or may have it (a creation whose answer was lost): a tombstone
+        # stays until dimail confirms it is gone.
+        alias.status = AliasStatus.DELETING
+        alias.last_error = None
+        to_sync.append(alias)
     db.session.commit()
     what = f"{local_part}@{domain.unicode_name}" + (f" → {destination}" if destination else "")
     if to_sync and domain.status == DomainStatus.ENABLED:
@@ -129,6 +131,27 @@ def remove(domain: Domain, local_part: str, destination: str | None) -> Result:
             None, f"{what} will be removed from the mail platform as soon as the domain is ready."
         )
     return Result.success(None, f"{what} is removed.")
+
+
+def _forget_if_never_sent(alias: Alias) -> bool:
+    """Delete the row if no creation was ever tried: conditional in the database, since a job
+    may be marking its first try this very moment (it commits that before calling dimail)."""
+    if alias.dimail_attempted_at is not None or alias.dimail_created_at is not None:
+        return False
+    gone = db.session.execute(
+        db.delete(Alias)
+        .where(
+            Alias.id == alias.id,
+            Alias.dimail_attempted_at.is_(None),
+            Alias.dimail_created_at.is_(None),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if gone:
+        db.session.expunge(alias)
+        return True
+    db.session.refresh(alias)
+    return False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import logging
 
 from blinker import Namespace
 from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp import audit
 from webapp.extensions import db
@@ -24,8 +25,18 @@ domain_enabled = signals.signal("domain-enabled")
 NOTIFIED = {DomainStatus.ENABLED, DomainStatus.ACTION_REQUIRED, DomainStatus.FAILED}
 
 
+class StatusChangedMeanwhile(Exception):  # noqa: N818 - an outcome, not a fault
+    """The domain's status is no longer the one the caller started from (a superuser set it
+    while a check ran): the caller's change is not applied; the newer status stands."""
+
+
 def change_status(
-    domain: Domain, new_status: DomainStatus, *, commit: bool = True, reason: str = ""
+    domain: Domain,
+    new_status: DomainStatus,
+    *,
+    commit: bool = True,
+    reason: str = "",
+    expected: DomainStatus | None = None,
 ) -> bool:
     """Set the status. Side effects run after the commit. Returns False when the work that
     follows the change (emails, what waited for the domain) could not be queued because Redis
@@ -33,9 +44,15 @@ def change_status(
 
     `reason` says why, for the audit log: the check's outcome, dimail's refusal, "set by hand".
     The log entry is committed with the change.
+
+    `expected`: the status the caller's decision was based on (a job that read it before its
+    dimail calls). The change is then a compare-and-set, one conditional UPDATE: if the status
+    moved meanwhile, StatusChangedMeanwhile is raised and nothing of the change is written.
     """
     new_status = DomainStatus(new_status)
-    old_status = domain.status
+    old_status = DomainStatus(expected if expected is not None else domain.status)
+    if expected is not None:
+        _compare_and_set(domain, old_status, new_status)
     if old_status == new_status:
         if commit:
             db.session.commit()
@@ -53,6 +70,31 @@ def change_status(
     db.session.commit()
     log.info("domain %s: %s -> %s", domain.name, old_status, new_status)
     return _after_change(domain, new_status)
+
+
+def _compare_and_set(domain: Domain, expected: DomainStatus, new: DomainStatus) -> None:
+    """Claim the change in the database: the UPDATE matches only while the status is still
+    `expected` (and locks the row until the commit), so a status set meanwhile always wins."""
+    values = {"status": expected.value}
+    if new != expected:
+        values = {
+            "status": new.value,
+            "status_changed_at": utcnow(),
+            "status_email_due": new in NOTIFIED,
+        }
+    claimed = db.session.execute(
+        db.update(Domain)
+        .where(Domain.id == domain.id, Domain.status == expected.value)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        db.session.refresh(domain)
+        raise StatusChangedMeanwhile(f"{domain.name} is {domain.status} now, not {expected}")
+    # The object is told what the row now holds, so the ORM does not write it again.
+    for name, value in values.items():
+        set_committed_value(domain, name, value)
 
 
 def _after_change(domain: Domain, new: DomainStatus) -> bool:
