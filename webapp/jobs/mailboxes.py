@@ -41,6 +41,11 @@ def request_sync(mailbox: Mailbox) -> bool:
     return mark_and_enqueue(mailbox, sync_mailbox, sync_job_id(mailbox.id))
 
 
+def request_confirmation(mailbox: Mailbox) -> bool:
+    """Queue the confirmation again (without the first password: a login link or a new one)."""
+    return enqueue_once(send_confirmation, mailbox.id, None, job_id=confirmation_job_id(mailbox.id))
+
+
 def enqueue_action(func, mailbox: Mailbox, asked_by: int | None = None) -> bool:
     # One-shot actions (reset, login link): a unique id each time, a click is a request.
     # `asked_by` (a user id) is who the audit log names once the email has left.
@@ -442,8 +447,10 @@ def _email_failure(kind: str, column: str, feature: str | None = None, again: st
         if mailbox is None:
             return failures.describe(exc, "an email to a mailbox since removed", final)
         what = f"the email “{_subject(kind, mailbox)}” to {mailbox.secondary_email}"
-        failure = failures.describe(exc, what, final, feature, again or "press Retry")
+        failure = failures.describe(exc, what, final, feature, again or "press Send again")
         setattr(mailbox, column, failure.reason)
+        if kind == "confirmation" and not failure.transient:
+            mailbox.email_given_up_at = utcnow()  # not the reconciler's to send again
         return failure
 
     return record
@@ -479,6 +486,8 @@ def send_confirmation(mailbox_id: int, sealed_password: str | None) -> str:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None or not mailbox.secondary_email:
         return "nobody to tell"
+    if mailbox.confirmation_sent_at is not None:
+        return "already sent"  # before any dimail call: a repeat mints no login code
     domain = mailbox.domain
     client = dimail_client()
     link = _webmail_login_link(client, domain, mailbox)
@@ -493,9 +502,8 @@ def send_confirmation(mailbox_id: int, sealed_password: str | None) -> str:
             except DimailNotSupported:
                 sealed_password = None
         password = secrets_box.unseal(sealed_password) if sealed_password else None
-    if mailbox.confirmation_sent_at is not None:
-        return "already sent"
     mailbox.confirmation_sent_at = utcnow()  # committed with the send's outcome below
+    mailbox.email_given_up_at = None
     _send(mailbox, "confirmation", "mailbox_confirmation", login_link=link, password=password)
     return "sent"
 
@@ -513,32 +521,19 @@ def _record_reset_failure(exc: Exception, final: bool, mailbox_id: int, *_args) 
 
 @job(on_failure=_record_reset_failure)
 def reset_password(mailbox_id: int, asked_by: int | None = None) -> str:
+    """A new password from dimail, emailed in the same job: a failure to send is retried with
+    the reset, so a password dimail set is never left unsent (each try sets a fresh one, and
+    only the last one sent works)."""
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
         return "gone"
     result = dimail_client().reset_password(mailbox.domain.name, mailbox.local_part)
-    enqueue_once(
-        send_new_password,
-        mailbox.id,
-        secrets_box.seal(result["password"]),
-        asked_by,
-        job_id=f"mailbox-password-{mailbox.id}-{uuid.uuid4().hex}",
-    )
-    return "reset"
-
-
-@job(on_failure=_email_failure("password", "email_error"))
-def send_new_password(mailbox_id: int, sealed_password: str, asked_by: int | None = None) -> str:
-    mailbox = db.session.get(Mailbox, mailbox_id)
-    if mailbox is None:
-        return "gone"
-    password = secrets_box.unseal(sealed_password)
     entry = (
         "mailbox.password_reset",
         f"A new password for {_target(mailbox)} was sent to {mailbox.secondary_email}.",
         _user(asked_by),
     )
-    _send(mailbox, "password", "mailbox_password", entry, password=password)
+    _send(mailbox, "password", "mailbox_password", entry, password=result["password"])
     return "sent"
 
 

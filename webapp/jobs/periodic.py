@@ -148,6 +148,7 @@ def _unsent_confirmations(cutoff) -> int:
             Mailbox.dimail_created_at.is_not(None),
             Mailbox.dimail_created_at <= cutoff,
             Mailbox.confirmation_sent_at.is_(None),
+            Mailbox.email_given_up_at.is_(None),
             Mailbox.secondary_email.is_not(None),
             Mailbox.sync_requested_at.is_(None),
         )

@@ -80,6 +80,9 @@ class Mailbox(db.Model):
     confirmation_sent_at: Mapped[datetime | None]
     # Why the last email to the secondary address did not leave (SMTP down...).
     email_error: Mapped[str | None] = mapped_column(sa.Text)
+    # The confirmation met a permanent refusal (the address, or dimail): the reconciler leaves
+    # it until a person asks to send it again.
+    email_given_up_at: Mapped[datetime | None]
     # Shown once after an action: "password reset sent", "not supported by this dimail"...
     notice: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -212,6 +212,8 @@ def set_enabled(mailbox: Mailbox, enabled: bool) -> Result:
 def retry(mailbox: Mailbox) -> Result:
     if mailbox.domain.status == DomainStatus.DISABLED:
         return Result.failure(DOMAIN_DISABLED)
+    if confirmation_owed(mailbox) and not mailbox.last_error:
+        return _send_confirmation_again(mailbox)
     if mailbox.status == MailboxStatus.FAILED:
         mailbox.status = MailboxStatus.PENDING
     mailbox.last_error = None
@@ -219,6 +221,25 @@ def retry(mailbox: Mailbox) -> Result:
         db.session.commit()
         return Result.success(mailbox, "It will be sent when the domain is ready.")
     return _sync(mailbox, "Trying again.")
+
+
+def confirmation_owed(mailbox: Mailbox) -> bool:
+    """The mailbox exists but its confirmation did not leave (the page offers Send again)."""
+    return (
+        mailbox.dimail_created_at is not None
+        and mailbox.confirmation_sent_at is None
+        and bool(mailbox.secondary_email)
+        and bool(mailbox.email_error)
+    )
+
+
+def _send_confirmation_again(mailbox: Mailbox) -> Result:
+    mailbox.email_error = None
+    mailbox.email_given_up_at = None
+    db.session.commit()
+    if not jobs.request_confirmation(mailbox):
+        return Result.success(mailbox, f"The confirmation is owed. {QUEUE_DOWN}", "warning")
+    return Result.success(mailbox, f"The confirmation is being sent to {mailbox.secondary_email}.")
 
 
 def _target(mailbox: Mailbox) -> str:
@@ -261,19 +282,27 @@ def _ready_for_action(mailbox: Mailbox) -> str | None:
 def reset_password(mailbox: Mailbox) -> Result:
     if problem := _ready_for_action(mailbox):
         return Result.failure(problem)
-    if not jobs.enqueue_action(jobs.reset_password, mailbox, _requester_id()):
-        return Result.failure("The background queue cannot be reached; try again in a moment.")
-    return Result.success(
-        mailbox, f"A new password is being generated and sent to {mailbox.secondary_email}."
-    )
+    message = f"A new password is being generated and sent to {mailbox.secondary_email}."
+    return _start_action(mailbox, jobs.reset_password, message)
 
 
 def send_login_link(mailbox: Mailbox) -> Result:
     if problem := _ready_for_action(mailbox):
         return Result.failure(problem)
-    if not jobs.enqueue_action(jobs.send_login_link, mailbox, _requester_id()):
+    message = f"A login link is being sent to {mailbox.secondary_email}."
+    return _start_action(mailbox, jobs.send_login_link, message)
+
+
+def _start_action(mailbox: Mailbox, job, message: str) -> Result:
+    """The page shows this action's progress, never the outcome of an earlier one: its notice
+    is replaced now, then by the job with "sent", dimail's refusal or why it waits."""
+    previous, mailbox.notice = mailbox.notice, message
+    db.session.commit()  # before the job can write its own outcome
+    if not jobs.enqueue_action(job, mailbox, _requester_id()):
+        mailbox.notice = previous
+        db.session.commit()
         return Result.failure("The background queue cannot be reached; try again in a moment.")
-    return Result.success(mailbox, f"A login link is being sent to {mailbox.secondary_email}.")
+    return Result.success(mailbox, message)
 
 
 # A search matching at most this many mailboxes reads its matches through the search index,
