@@ -35,8 +35,10 @@ def queue(name: str = "default") -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def retry_policy() -> Retry:
+def retry_policy() -> Retry | None:
     intervals = current_app.config["JOB_RETRY_INTERVALS"]
+    if not intervals:
+        return None  # one try only (RQ's Retry refuses max=0)
     return Retry(max=len(intervals), interval=list(intervals))
 
 
