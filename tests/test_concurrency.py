@@ -1,0 +1,158 @@
+"""Two requests at the same moment: rules that hold one request at a time must hold for two.
+
+Each request runs in its own thread with its own test client, so its own application context,
+database session and connection. A race needs both requests to pass their check before either
+writes; rather than hoping the threads fall that way, `meet_after` makes each caller of a
+service function wait (a little) for the other after it returns. When the code serialises the
+two requests, the second cannot reach the meeting point while the first waits there: the first
+gives up waiting and goes on, which is the point.
+"""
+
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PASSWORD
+from webapp.extensions import db
+from webapp.models import Domain, DomainAccess, User
+from webapp.permissions import LAST_OWNER, Role
+from webapp.services import accesses
+
+LAST_TO_LEAVE = "You are the last owner: make someone else owner before leaving."
+PATIENCE = 1.5  # seconds a request waits for the other at the meeting point
+
+
+def meet_after(monkeypatch, module, name: str, parties: int = 2) -> None:
+    """Make every call of `module.name` wait, after its answer, until `parties` calls met."""
+    real = getattr(module, name)
+    barrier = threading.Barrier(parties, timeout=PATIENCE)
+
+    def waiting(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return answer
+
+    monkeypatch.setattr(module, name, waiting)
+
+
+def at_once(*calls):
+    """Run each call in its own thread, released together; their answers (or errors) in order."""
+    start = threading.Barrier(len(calls), timeout=10)
+
+    def run(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+        return [future.result(timeout=60) for future in futures]
+
+
+def logged_in(app, user: User):
+    client = app.test_client()
+    response = client.post_form("/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 303
+    return client
+
+
+def owners(domain) -> int:
+    db.session.expire_all()
+    return db.session.scalar(
+        db.select(db.func.count(DomainAccess.id)).where(
+            DomainAccess.domain_id == domain.id, DomainAccess.role == Role.OWNER
+        )
+    )
+
+
+# ----------------------------------------------------------------------- the last owner
+
+
+@pytest.fixture
+def two_owners(app, make_user, make_domain, grant):
+    anna, bob = make_user("anna@example.org"), make_user("bob@example.org")
+    domain = make_domain("team.fr", owner=anna)
+    grant(bob, domain, Role.OWNER)
+    return domain, anna, bob
+
+
+# The urls are built here, in the test's context: the threads have no application context to
+# load an expired attribute of the test's objects with.
+def _demote(client, user):
+    url = f"/domains/team.fr/accesses/{user.id}/role"
+    return lambda: client.post_form(url, {"role": "administrator"})
+
+
+def _remove(client, user):
+    url = f"/domains/team.fr/accesses/{user.id}/remove"
+    return lambda: client.post_form(url)
+
+
+@pytest.mark.parametrize(
+    "scenario", ["demote each other", "demote the other and leave", "both leave"]
+)
+def test_two_owners_at_once_leave_an_owner(app, monkeypatch, two_owners, scenario):
+    domain, anna, bob = two_owners
+    as_anna, as_bob = logged_in(app, anna), logged_in(app, bob)
+    calls = {
+        "demote each other": (_demote(as_anna, bob), _demote(as_bob, anna)),
+        # Anna in two tabs: she demotes Bob in one and leaves in the other.
+        "demote the other and leave": (_demote(as_anna, bob), _remove(as_anna, anna)),
+        "both leave": (_remove(as_anna, anna), _remove(as_bob, bob)),
+    }[scenario]
+    meet_after(monkeypatch, accesses, "_owners")
+
+    answers = at_once(*calls)
+
+    assert owners(domain) == 1
+    assert sorted(a.status_code for a in answers) == [303, 422]
+    [refused] = [a for a in answers if a.status_code == 422]
+    page = refused.get_data(as_text=True)
+    assert LAST_OWNER in page or LAST_TO_LEAVE in page
+
+
+def test_demoting_an_owner_who_leaves_at_that_moment(app, monkeypatch, two_owners):
+    """Whichever comes first, the other request answers with a message, never a 500."""
+    domain, anna, bob = two_owners
+    as_anna, as_bob = logged_in(app, anna), logged_in(app, bob)
+    meet_after(monkeypatch, accesses, "_owners")
+
+    answers = at_once(_demote(as_anna, bob), _remove(as_bob, bob))
+
+    assert all(a.status_code in (303, 422) for a in answers), [a.status_code for a in answers]
+    assert owners(domain) == 1
+    assert db.session.scalar(
+        db.select(DomainAccess).where(DomainAccess.user_id == bob.id)
+    ) is None  # fmt: skip
+
+
+def test_a_lock_not_granted_in_time_is_a_message(app, two_owners):
+    """SQLite gives up after its busy timeout ("database is locked"), PostgreSQL after its lock
+    timeout: the request then says so, and changes nothing."""
+    domain, anna, bob = two_owners
+    as_anna = logged_in(app, anna)
+    sqlite = db.engine.dialect.name == "sqlite"
+    url = f"/domains/team.fr/accesses/{bob.id}/role"
+    domain_id = domain.id
+
+    @sa.event.listens_for(db.engine, "connect")
+    def _impatient(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=200" if sqlite else "SET lock_timeout = '200ms'")
+        cursor.close()
+        if not sqlite:
+            dbapi_connection.commit()  # a SET rolled back with its transaction is undone
+
+    db.session.remove()
+    db.engine.dispose()  # new connections, with the short timeout
+    with db.engine.connect() as holder:
+        holder.execute(sa.text("UPDATE domains SET id = id WHERE id = :id"), {"id": domain_id})
+        response = as_anna.post_form(url, {"role": "administrator"})
+        holder.rollback()
+
+    assert response.status_code == 422
+    assert "right now: try again in a moment" in response.get_data(as_text=True)
+    assert owners(db.session.get(Domain, domain_id)) == 2
