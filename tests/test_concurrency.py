@@ -9,17 +9,21 @@ gives up waiting and goes on, which is the point.
 """
 
 import contextlib
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from webapp.extensions import db
-from webapp.models import Domain, DomainAccess, User
+from webapp.models import AuditEntry, Domain, DomainAccess, Invitation, User
+from webapp.models.base import utcnow
+from webapp.models.invitation import new_token
 from webapp.permissions import LAST_OWNER, Role
-from webapp.services import accesses
+from webapp.services import accesses, invitations
 
 LAST_TO_LEAVE = "You are the last owner: make someone else owner before leaving."
 PATIENCE = 1.5  # seconds a request waits for the other at the meeting point
@@ -156,3 +160,84 @@ def test_a_lock_not_granted_in_time_is_a_message(app, two_owners):
     assert response.status_code == 422
     assert "right now: try again in a moment" in response.get_data(as_text=True)
     assert owners(db.session.get(Domain, domain_id)) == 2
+
+
+# ----------------------------------------------------------------------- unique constraints
+
+
+@pytest.fixture
+def as_in_production(app):
+    """An error answers 500 and is logged, as in production, instead of reaching the test."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+
+def _invitation(domain, email="new@example.org", role=Role.VIEWER) -> str:
+    token, token_hash = new_token()
+    db.session.add(
+        Invitation(domain_id=domain.id, email=email, role=role, token_hash=token_hash,
+                   expires_at=utcnow() + timedelta(days=7))
+    )  # fmt: skip
+    db.session.commit()
+    return token
+
+
+def _no_parameters_logged(caplog):
+    logged = caplog.text
+    hashes = db.session.scalars(db.select(User.password_hash)).all()
+    assert "[parameters" not in logged and "IntegrityError" not in logged, logged[-2000:]
+    assert not any(h in logged for h in hashes)
+
+
+def test_two_people_accepting_one_invitation_at_once(
+    app, monkeypatch, caplog, as_in_production, make_user, make_domain
+):
+    """The link forwarded to a colleague, both following it at the same moment."""
+    domain = make_domain("team.fr", owner=make_user("owner@example.org"))
+    url = f"/invitations/{_invitation(domain)}"
+    first, second = app.test_client(), app.test_client()
+    forms = [(c, c.csrf_token()) for c in (first, second)]
+    meet_after(monkeypatch, invitations, "find_user_by_email")
+    caplog.set_level(logging.DEBUG)
+
+    answers = at_once(*(
+        lambda c=c, t=t: c.post(url, data={"name": "New", "password": "a-long-password",
+                                           "csrf_token": t})
+        for c, t in forms
+    ))  # fmt: skip
+
+    assert sorted(a.status_code for a in answers) == [303, 422], [a.status_code for a in answers]
+    [refused] = [a for a in answers if a.status_code == 422]
+    assert "An account with this email exists now: log in to accept." in refused.get_data(
+        as_text=True
+    )
+    assert (
+        db.session.scalar(db.select(db.func.count(User.id)).where(User.email == "new@example.org"))
+        == 1
+    )
+    assert db.session.scalar(db.select(db.func.count(DomainAccess.id))) == 2
+    _no_parameters_logged(caplog)
+
+
+def test_one_person_accepting_in_two_tabs_at_once(
+    app, monkeypatch, caplog, as_in_production, make_user, make_domain
+):
+    domain = make_domain("team.fr", owner=make_user("owner@example.org"))
+    invitee = make_user("new@example.org")
+    url = f"/invitations/{_invitation(domain)}"
+    tab = logged_in(app, invitee)
+    token = tab.csrf_token()
+    meet_after(monkeypatch, invitations, "by_token")
+    caplog.set_level(logging.DEBUG)
+
+    answers = at_once(*[lambda: tab.post(url, data={"csrf_token": token})] * 2)
+
+    assert sorted(a.status_code for a in answers) == [303, 410], [a.status_code for a in answers]
+    [late] = [a for a in answers if a.status_code == 410]
+    assert "This invitation was already used." in late.get_data(as_text=True)
+    role = db.session.scalar(db.select(DomainAccess.role).where(DomainAccess.user_id == invitee.id))
+    assert role == "viewer"
+    entries = db.session.scalar(
+        db.select(db.func.count(AuditEntry.id)).where(AuditEntry.kind == "invitation.accepted")
+    )
+    assert entries == 1
+    _no_parameters_logged(caplog)
