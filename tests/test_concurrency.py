@@ -19,11 +19,12 @@ import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from webapp.extensions import db
-from webapp.models import AuditEntry, Domain, DomainAccess, Invitation, User
+from webapp.models import AuditEntry, Domain, DomainAccess, Invitation, Mailbox, User
 from webapp.models.base import utcnow
 from webapp.models.invitation import new_token
+from webapp.models.mailbox import name_key
 from webapp.permissions import LAST_OWNER, Role
-from webapp.services import accesses, invitations
+from webapp.services import accesses, invitations, mailboxes
 
 LAST_TO_LEAVE = "You are the last owner: make someone else owner before leaving."
 PATIENCE = 1.5  # seconds a request waits for the other at the meeting point
@@ -240,4 +241,100 @@ def test_one_person_accepting_in_two_tabs_at_once(
         db.select(db.func.count(AuditEntry.id)).where(AuditEntry.kind == "invitation.accepted")
     )
     assert entries == 1
+    _no_parameters_logged(caplog)
+
+
+def test_invited_twice_at_once_an_existing_account_gets_one_access(
+    app, monkeypatch, caplog, as_in_production, make_user, make_domain, grant
+):
+    domain = make_domain("team.fr", owner=make_user("owner@example.org"))
+    admin = make_user("admin@example.org")
+    grant(admin, domain, Role.ADMINISTRATOR)
+    make_user("known@example.org")
+    as_owner = logged_in(app, make_user("owner2@example.org"))
+    grant(db.session.scalar(db.select(User).where(User.email == "owner2@example.org")), domain,
+          Role.OWNER)  # fmt: skip
+    as_admin = logged_in(app, admin)
+    meet_after(monkeypatch, invitations, "find_user_by_email")
+    caplog.set_level(logging.DEBUG)
+
+    answers = at_once(*(
+        lambda c=c: c.post_form("/domains/team.fr/invitations/",
+                                {"email": "known@example.org", "role": "viewer"})
+        for c in (as_owner, as_admin)
+    ))  # fmt: skip
+
+    assert sorted(a.status_code for a in answers) == [303, 422], [a.status_code for a in answers]
+    [refused] = [a for a in answers if a.status_code == 422]
+    assert "known@example.org is already a collaborator (viewer)." in refused.get_data(as_text=True)
+    _no_parameters_logged(caplog)
+
+
+# ----------------------------------------------------------------------- mailbox names
+
+
+@pytest.fixture
+def two_mailboxes(app, make_user, make_domain):
+    owner = make_user("owner@example.org")
+    domain = make_domain("acme.fr", owner=owner)
+    for local, first in (("anna", "Anna"), ("bob", "Bob")):
+        db.session.add(
+            Mailbox(domain_id=domain.id, local_part=local, first_name=first, last_name="X",
+                    name_key=name_key(first, "X"), secondary_email=f"{local}@home.org")
+        )  # fmt: skip
+    db.session.commit()
+    return domain, owner
+
+
+NAME_TAKEN = "already has a mailbox here"
+
+
+@pytest.mark.parametrize("on_the_platform", [False, True])
+def test_two_mailboxes_renamed_to_the_same_names_at_once(
+    app, monkeypatch, caplog, as_in_production, two_mailboxes, on_the_platform
+):
+    domain, owner = two_mailboxes
+    if on_the_platform:  # the rename then marks the mailbox for a sync job as it commits
+        db.session.execute(sa.update(Mailbox).values(dimail_created_at=utcnow()))
+        db.session.commit()
+    first, second = logged_in(app, owner), logged_in(app, owner)
+    meet_after(monkeypatch, mailboxes, "_name_taken")
+    caplog.set_level(logging.DEBUG)
+
+    answers = at_once(*(
+        lambda c=c, local=local, names=names: c.post_form(
+            f"/domains/acme.fr/mailboxes/{local}/",
+            {"first_name": names[0], "last_name": names[1],
+             "secondary_email": f"{local}@home.org"})
+        for c, local, names in ((first, "anna", ("Sam", "Same")), (second, "bob", ("SAM", "same")))
+    ))  # fmt: skip
+
+    assert sorted(a.status_code for a in answers) == [303, 422], [a.status_code for a in answers]
+    [refused] = [a for a in answers if a.status_code == 422]
+    assert NAME_TAKEN in refused.get_data(as_text=True)
+    keys = db.session.scalars(db.select(Mailbox.name_key).order_by(Mailbox.local_part)).all()
+    assert sorted(keys) in (["anna x", "sam same"], ["bob x", "sam same"])
+    _no_parameters_logged(caplog)
+
+
+def test_two_mailboxes_created_with_the_same_names_at_once(
+    app, monkeypatch, caplog, as_in_production, two_mailboxes
+):
+    _domain, owner = two_mailboxes
+    first, second = logged_in(app, owner), logged_in(app, owner)
+    meet_after(monkeypatch, mailboxes, "_name_taken")
+    caplog.set_level(logging.DEBUG)
+
+    answers = at_once(*(
+        lambda c=c, local=local: c.post_form(
+            "/domains/acme.fr/mailboxes/",
+            {"first_name": "Sam", "last_name": "Same", "local_part": local,
+             "secondary_email": "sam@home.org"})
+        for c, local in ((first, "sam"), (second, "sam.same"))
+    ))  # fmt: skip
+
+    assert sorted(a.status_code for a in answers) == [303, 422], [a.status_code for a in answers]
+    [refused] = [a for a in answers if a.status_code == 422]
+    page = refused.get_data(as_text=True)
+    assert NAME_TAKEN in page and "already exists" not in page
     _no_parameters_logged(caplog)

@@ -37,6 +37,14 @@ def pending(domain: Domain) -> list[Invitation]:
     ).all()
 
 
+def _role_of(domain: Domain, user: User) -> str | None:
+    return db.session.scalar(
+        db.select(DomainAccess.role).where(
+            DomainAccess.domain_id == domain.id, DomainAccess.user_id == user.id
+        )
+    )
+
+
 def _lifetime() -> timedelta:
     return timedelta(days=current_app.config["INVITATION_DAYS"])
 
@@ -59,15 +67,16 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
 
     user = find_user_by_email(email)
     if user is not None:
-        existing = db.session.scalar(
-            db.select(DomainAccess.role).where(
-                DomainAccess.domain_id == domain.id, DomainAccess.user_id == user.id
-            )
-        )
-        if existing:
+        if existing := _role_of(domain, user):
             return Result.failure(email=f"{email} is already a collaborator ({existing}).")
         accesses.grant(domain, user, role)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Invited by someone else between our check and our insert: theirs stands.
+            db.session.rollback()
+            existing = _role_of(domain, user) or role.value
+            return Result.failure(email=f"{email} is already a collaborator ({existing}).")
         return Result.success(user, f"{email} already has an account: they now have access.")
 
     token, token_hash = new_token()
