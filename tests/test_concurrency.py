@@ -24,7 +24,7 @@ from webapp.models.base import utcnow
 from webapp.models.invitation import new_token
 from webapp.models.mailbox import name_key
 from webapp.permissions import LAST_OWNER, Role
-from webapp.services import accesses, invitations, mailboxes
+from webapp.services import accesses, accounts, invitations, mailboxes
 
 LAST_TO_LEAVE = "You are the last owner: make someone else owner before leaving."
 PATIENCE = 1.5  # seconds a request waits for the other at the meeting point
@@ -337,4 +337,23 @@ def test_two_mailboxes_created_with_the_same_names_at_once(
     [refused] = [a for a in answers if a.status_code == 422]
     page = refused.get_data(as_text=True)
     assert NAME_TAKEN in page and "already exists" not in page
+    _no_parameters_logged(caplog)
+
+
+def test_staff_creating_one_account_twice_at_once(
+    app, monkeypatch, caplog, as_in_production, make_user
+):
+    staff = make_user("staff@example.org", superuser=True)
+    first, second = logged_in(app, staff), logged_in(app, staff)
+    meet_after(monkeypatch, accounts, "find_user_by_email")
+    caplog.set_level(logging.DEBUG)
+
+    answers = at_once(*(
+        lambda c=c: c.post_form("/users/", {"email": "fresh@example.org", "name": "Fresh"})
+        for c in (first, second)
+    ))  # fmt: skip
+
+    assert sorted(a.status_code for a in answers) == [303, 422], [a.status_code for a in answers]
+    [refused] = [a for a in answers if a.status_code == 422]
+    assert "An account with this email already exists." in refused.get_data(as_text=True)
     _no_parameters_logged(caplog)
