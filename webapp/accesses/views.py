@@ -124,7 +124,11 @@ def accept(token):
                 f"{current_user.email}. Log out, then follow the link again.",
             )  # fmt: skip
         if request.method == "POST":
-            invitations.accept(invitation, current_user)
+            result = invitations.accept(invitation, current_user)
+            if not result.ok:
+                # Used or cancelled meanwhile (410), or to be followed again (409).
+                status = 409 if invitation.state == "pending" else 410
+                return render("invitations/unusable.html", status=status, message=result.message)
             flash(f"You now have access to {invitation.domain.unicode_name}.", "success")
             return redirect_to(url_for("domains.show", domain=invitation.domain.name))
         return render(

@@ -1,10 +1,12 @@
 """Bringing in what dimail has and we lack: mailboxes and aliases created outside this app.
 
 Matching is on the address, ignoring case; functional mailboxes (no webmail account) and the
-technical `oxadmin` are left out. Running it again imports nothing new.
+technical `oxadmin` are left out. Running it again imports nothing new. What this app could
+not name as dimail does (a local part it refuses, names too long for it) is skipped, never
+altered to fit, and the summary and the audit log say how many and why.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from webapp import audit
 from webapp.dimail.client import DimailNotSupported
@@ -22,21 +24,61 @@ from webapp.models import (
 )
 from webapp.models.base import utcnow
 from webapp.models.mailbox import name_key
+from webapp.validators import (
+    MAX_NAME_LENGTH,
+    InvalidValue,
+    normalise_local_part,
+)
 
 TECHNICAL = {"oxadmin"}
+DESTINATION_LENGTH = 254  # an address's limit, and the column's
+SHOWN = 5  # refused addresses named in the summary; the rest are counted
 
 
 @dataclass
 class ImportReport:
     mailboxes: int = 0
     aliases: int = 0
-    skipped: int = 0
+    same_names: int = 0
+    # Addresses whose local part this application refuses, each once (an alias may have
+    # several destinations: each is one skipped item, counted in `refused`).
+    refused_addresses: list[str] = field(default_factory=list)
+    refused: int = 0
+    too_long: int = 0  # names or a destination that do not fit our columns
+
+    @property
+    def skipped(self) -> int:
+        return self.same_names + self.refused + self.too_long
+
+    def refuse(self, address: str) -> None:
+        self.refused += 1
+        if address not in self.refused_addresses:
+            self.refused_addresses.append(address)
 
     def __str__(self) -> str:
         text = f"{self.mailboxes} mailbox(es) and {self.aliases} alias destination(s) imported"
-        if self.skipped:
-            text += f"; {self.skipped} skipped (same names as another mailbox here)"
+        reasons = []
+        if self.same_names:
+            reasons.append(f"{self.same_names} with the same names as another mailbox here")
+        if self.refused:
+            shown = ", ".join(self.refused_addresses[:SHOWN])
+            if len(self.refused_addresses) > SHOWN:
+                shown += f" and {len(self.refused_addresses) - SHOWN} more"
+            reasons.append(f"{self.refused} not a valid local part here ({shown})")
+        if self.too_long:
+            reasons.append(f"{self.too_long} with names or a destination too long to keep here")
+        if reasons:
+            text += f"; {self.skipped} skipped: " + "; ".join(reasons)
         return text
+
+
+def _valid_here(local: str) -> bool:
+    """Whether the app accepts this local part as it is. One it refuses is never altered to fit
+    (cut at 64 characters, stripped): the result would not name the dimail mailbox any more."""
+    try:
+        return normalise_local_part(local) == local
+    except InvalidValue:
+        return False
 
 
 def _mailbox_entries(client, domain: Domain):
@@ -75,15 +117,21 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
         local, _, host = email.lower().partition("@")
         if host != domain.name or not local or local in known or local in TECHNICAL:
             continue
+        if not _valid_here(local):
+            report.refuse(f"{local}@{domain.unicode_name}")
+            continue
         first, last = (given or "").strip() or local, (sur or "").strip()
+        if max(len(first), len(last)) > MAX_NAME_LENGTH:
+            report.too_long += 1
+            continue
         key = name_key(first, last)
         if key in names:
-            report.skipped += 1
+            report.same_names += 1
             continue
         db.session.add(
             Mailbox(
-                domain_id=domain.id, local_part=local[:64], first_name=first[:200],
-                last_name=last[:200], name_key=key,
+                domain_id=domain.id, local_part=local, first_name=first,
+                last_name=last, name_key=key,
                 status=MailboxStatus.ENABLED if active else MailboxStatus.DISABLED,
                 enabled_wanted=active, dimail_created_at=now, dimail_enabled=active,
                 names_synced=True, confirmation_sent_at=now,
@@ -102,9 +150,15 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
         pair = (str(item.get("username", "")).lower(), str(item.get("destination", "")).lower())
         if not all(pair) or pair in pairs:
             continue
+        if not _valid_here(pair[0]):
+            report.refuse(f"{pair[0]}@{domain.unicode_name}")
+            continue
+        if len(pair[1]) > DESTINATION_LENGTH:
+            report.too_long += 1
+            continue
         db.session.add(
             Alias(
-                domain_id=domain.id, local_part=pair[0][:64], destination=pair[1][:254],
+                domain_id=domain.id, local_part=pair[0], destination=pair[1],
                 status=AliasStatus.ENABLED, dimail_created_at=now,
             )
         )  # fmt: skip

@@ -2,13 +2,22 @@
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 
 from webapp import audit
 from webapp.extensions import db
 from webapp.models import Domain, DomainAccess, User
-from webapp.permissions import Role, role_change_refusal
+from webapp.permissions import Role, role_change_refusal, role_of
 from webapp.services.results import Result
+
+BUSY = "Someone else is changing this domain's collaborators right now: try again in a moment."
+GONE = "This person is not a collaborator of the domain (any more)."
+
+# A no-op write on the domain's row: a row lock on PostgreSQL, the database's write lock on
+# SQLite. Plain SQL, so that no onupdate default of the model fires.
+_LOCK = sa.text("UPDATE domains SET id = id WHERE id = :id")
 
 
 @dataclass(frozen=True)
@@ -55,39 +64,78 @@ def members(domain: Domain, actor, actor_role: Role | None) -> list[Member]:
 
 def _access(domain: Domain, user_id: int) -> DomainAccess | None:
     return db.session.scalar(
-        db.select(DomainAccess).where(
-            DomainAccess.domain_id == domain.id, DomainAccess.user_id == user_id
-        )
+        db.select(DomainAccess)
+        .where(DomainAccess.domain_id == domain.id, DomainAccess.user_id == user_id)
+        # Read again after the lock: a copy loaded earlier in the request may be out of date.
+        .execution_options(populate_existing=True)
     )
 
 
+def _take_turns(domain: Domain) -> str | None:
+    """Make the collaborator changes of one domain run one after the other, or say why not.
+
+    The rules count owners and then write: two requests doing that at once (two owners
+    demoting each other, both leaving) would each see another owner and together leave none.
+    With the domain's row locked first, the second one waits for the first to commit, then
+    counts what it left. On SQLite the reads before this lock ran outside any transaction, so
+    the lock waits (the busy timeout) instead of failing; if it does fail, the user is told.
+    """
+    try:
+        db.session.execute(_LOCK, {"id": domain.id})
+    except OperationalError:
+        db.session.rollback()
+        return BUSY
+    return None
+
+
+def _role_now(domain: Domain, actor, actor_role: Role | None) -> Role | None:
+    """The actor's role as it is under the lock: a change committed while the request waited
+    (the actor demoted, or gone) counts, not the role read when the request began."""
+    if actor.is_superuser:
+        return actor_role
+    return role_of(actor, domain)
+
+
+def _refused(message: str) -> Result:
+    db.session.rollback()  # ends the transaction, and with it the lock, at once
+    return Result.failure(message)
+
+
 def change_role(domain: Domain, user_id: int, new_role: str, actor, actor_role) -> Result:
-    access = _access(domain, user_id)
-    if access is None:
-        return Result.failure("This person is not a collaborator of the domain (any more).")
     try:
         new = Role(new_role)
     except ValueError:
         return Result.failure(role="Choose viewer, administrator or owner.")
+    if busy := _take_turns(domain):
+        return Result.failure(busy)
+    actor_role = _role_now(domain, actor, actor_role)
+    access = _access(domain, user_id)
+    if access is None:
+        return _refused(GONE)
     current = Role(access.role)
     refusal = role_change_refusal(actor, actor_role, current, new, _owners(domain))
     if refusal:
-        return Result.failure(refusal)
+        return _refused(refusal)
+    email = access.user.email
     if new == current:
-        return Result.success(access, f"{access.user.email} is already {new.value}.")
+        db.session.rollback()
+        return Result.success(access, f"{email} is already {new.value}.")
     access.role = new
     audit.record(
-        domain, "access.changed", f"Role of {access.user.email} changed from {current.value} "
-        f"to {new.value}.", target=access.user.email,
+        domain, "access.changed", f"Role of {email} changed from {current.value} "
+        f"to {new.value}.", target=email,
     )  # fmt: skip
     db.session.commit()
-    return Result.success(access, f"{access.user.email} is now {new.value}.")
+    return Result.success(access, f"{email} is now {new.value}.")
 
 
 def remove(domain: Domain, user_id: int, actor, actor_role) -> Result:
+    if busy := _take_turns(domain):
+        return Result.failure(busy)
+    actor_role = _role_now(domain, actor, actor_role)
     access = _access(domain, user_id)
     if access is None:
-        return Result.failure("This person is not a collaborator of the domain (any more).")
+        return _refused(GONE)
     current = Role(access.role)
     owners = _owners(domain)
     leaving = access.user_id == actor.id
@@ -100,7 +148,7 @@ def remove(domain: Domain, user_id: int, actor, actor_role) -> Result:
     else:
         refusal = role_change_refusal(actor, actor_role, current, None, owners)
     if refusal:
-        return Result.failure(refusal)
+        return _refused(refusal)
     email = access.user.email
     db.session.delete(access)
     message = f"{email} left the domain." if leaving else f"{email} no longer has access."

@@ -16,6 +16,7 @@ from webapp.services.results import Result
 
 MIN_PASSWORD_LENGTH = 10
 BAD_CREDENTIALS = "The email or the password is not right."
+EMAIL_TAKEN = "An account with this email already exists."
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -30,17 +31,30 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def _saved(user: User) -> bool:
+    """Commit a new account; False when the same email was created in parallel between our
+    check and our insert. Caught here, before anything logs the statement with its parameters
+    (the password hash among them)."""
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
 def create_user(email: str, password: str, *, name: str = "", superuser: bool = False) -> Result:
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
-        return Result.failure(email="An account with this email already exists.")
+        return Result.failure(email=EMAIL_TAKEN)
     problem = password_problem(password)
     if problem:
         return Result.failure(password=problem)
     user = User(email=email, name=name.strip(), is_superuser=superuser)
     user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
+    if not _saved(user):
+        return Result.failure(email=EMAIL_TAKEN)
     return Result.success(user)
 
 
@@ -188,11 +202,11 @@ def create_account_by_email(email: str, name: str = "") -> Result:
     except InvalidValue as exc:
         return Result.failure(email=str(exc))
     if find_user_by_email(email) is not None:
-        return Result.failure(email="An account with this email already exists.")
+        return Result.failure(email=EMAIL_TAKEN)
     user = User(email=email, name=" ".join((name or "").split())[:200])
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the link sets the real one
-    db.session.add(user)
-    db.session.commit()
+    if not _saved(user):
+        return Result.failure(email=EMAIL_TAKEN)
     queued = _password_link(user, "setup", timedelta(days=current_app.config["INVITATION_DAYS"]))
     if not queued:
         return Result.success(

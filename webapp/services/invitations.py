@@ -37,6 +37,14 @@ def pending(domain: Domain) -> list[Invitation]:
     ).all()
 
 
+def _role_of(domain: Domain, user: User) -> str | None:
+    return db.session.scalar(
+        db.select(DomainAccess.role).where(
+            DomainAccess.domain_id == domain.id, DomainAccess.user_id == user.id
+        )
+    )
+
+
 def _lifetime() -> timedelta:
     return timedelta(days=current_app.config["INVITATION_DAYS"])
 
@@ -59,15 +67,16 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
 
     user = find_user_by_email(email)
     if user is not None:
-        existing = db.session.scalar(
-            db.select(DomainAccess.role).where(
-                DomainAccess.domain_id == domain.id, DomainAccess.user_id == user.id
-            )
-        )
-        if existing:
+        if existing := _role_of(domain, user):
             return Result.failure(email=f"{email} is already a collaborator ({existing}).")
         accesses.grant(domain, user, role)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Invited by someone else between our check and our insert: theirs stands.
+            db.session.rollback()
+            existing = _role_of(domain, user) or role.value
+            return Result.failure(email=f"{email} is already a collaborator ({existing}).")
         return Result.success(user, f"{email} already has an account: they now have access.")
 
     token, token_hash = new_token()
@@ -154,28 +163,63 @@ def by_token(token: str) -> tuple[Invitation | None, str]:
     return invitation, invitation.state
 
 
-def accept(invitation: Invitation, user: User) -> list[Domain]:
+ACCOUNT_EXISTS = "An account with this email exists now: log in to accept."
+RACED = "Your access to this domain changed at the same moment: follow the link again."
+
+
+def _claim(invitation: Invitation, now) -> bool:
+    """Mark the invitation accepted if it is still pending, in one conditional write.
+
+    Of two acceptances at the same moment (the link followed twice), the second one's write
+    waits for the first to commit (a row lock on PostgreSQL, the write lock on SQLite), then
+    finds the invitation used and changes nothing: single use holds, nothing is granted twice.
+    """
+    claimed = db.session.execute(
+        db.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+        )
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(invitation, ["accepted_at"])
+    return claimed == 1
+
+
+def accept(invitation: Invitation, user: User) -> Result:
     """Turn this invitation and every other pending one for the same email into accesses."""
     now = utcnow()
+    if not _claim(invitation, now):
+        db.session.rollback()
+        return Result.failure(UNUSABLE.get(invitation.state, UNUSABLE["accepted"]))
     others = db.session.scalars(
         db.select(Invitation).where(
             Invitation.email == invitation.email,
+            Invitation.id != invitation.id,
             Invitation.accepted_at.is_(None),
             Invitation.cancelled_at.is_(None),
             Invitation.expires_at > now,
         )
     ).all()
     domains = []
-    for item in {invitation, *others}:
-        item.accepted_at = now
+    for item in [invitation, *(other for other in others if _claim(other, now))]:
         accesses.grant(item.domain, user, Role(item.role), actor=user)
         audit.record(
             item.domain_id, "invitation.accepted",
             f"{user.email} accepted the invitation as {item.role}.", target=user.email, actor=user,
         )  # fmt: skip
         domains.append(item.domain)
-    db.session.commit()
-    return domains
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The access was granted in parallel (an invitation of the existing account) between
+        # our read and our insert. Caught here, before anything logs the statement with its
+        # parameters.
+        db.session.rollback()
+        return Result.failure(RACED)
+    return Result.success(domains)
 
 
 def accept_with_new_account(invitation: Invitation, name: str, password: str) -> Result:
@@ -189,12 +233,21 @@ def accept_with_new_account(invitation: Invitation, name: str, password: str) ->
     if errors:
         return Result.failure(**errors)
     if find_user_by_email(invitation.email) is not None:
-        return Result.failure("An account with this email exists now: log in to accept.")
+        return Result.failure(ACCOUNT_EXISTS)
     user = User(email=normalise_email(invitation.email), name=name)
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
-    accept(invitation, user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same link followed twice at once: the other request created the account between
+        # the check above and this insert. Caught here, so that the statement's parameters (the
+        # password hash among them) are logged nowhere.
+        db.session.rollback()
+        return Result.failure(ACCOUNT_EXISTS)
+    accepted = accept(invitation, user)  # on failure it rolled back the account too
+    if not accepted.ok:
+        return accepted
     return Result.success(
         user, f"Welcome! You now have access to {invitation.domain.unicode_name}."
     )

@@ -81,6 +81,19 @@ def _name_taken(domain: Domain, first: str, last: str, except_id: int | None = N
     )
 
 
+def _taken_meanwhile(
+    domain: Domain, first: str, last: str, local_part: str | None = None
+) -> Result:
+    """The form's own message for a unique constraint that a parallel request won between our
+    checks and our write. Caught before anything logs the statement with its parameters."""
+    if local_part is not None and find(domain, local_part) is not None:
+        return Result.failure(local_part=f"{local_part}@{domain.unicode_name} already exists.")
+    taken = _name_taken(domain, first, last)
+    return Result.failure(
+        first_name=taken or f"{first} {last} was given to another mailbox at the same moment."
+    )
+
+
 def _secondary(data: dict, address: str, errors: dict) -> str | None:
     try:
         email = normalise_email_address(data.get("secondary_email", ""))
@@ -136,7 +149,7 @@ def create(domain: Domain, data: dict) -> Result:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # created in parallel between our checks and our insert
-        return Result.failure(local_part=f"{local_part}@{domain.unicode_name} already exists.")
+        return _taken_meanwhile(domain, first, last, local_part)
     if domain.status != DomainStatus.ENABLED:
         return Result.success(
             mailbox,
@@ -176,6 +189,12 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
     mailbox.first_name, mailbox.last_name = first, last
     mailbox.name_key = name_key(first, last)
     mailbox.secondary_email = secondary
+    try:
+        # Written now, so that names taken by a parallel rename fail here, before any commit.
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _taken_meanwhile(domain, first, last)
     if names_changed and mailbox.dimail_created_at is not None:
         mailbox.names_synced = False
         return _sync(mailbox, "The new names are being sent to the mail platform.")
