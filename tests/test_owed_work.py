@@ -231,6 +231,12 @@ def test_a_confirmation_to_a_refused_address_stops_and_offers_send_again(
     assert box.confirmation_sent_at and not box.email_error
 
 
+def test_a_confirmation_has_one_message_id_per_mailbox(acme, outbox):
+    box = db.session.scalar(db.select(Mailbox))
+    [confirmation] = outbox.to("jane@home.example")
+    assert confirmation["Message-ID"] == f"<confirmation.{box.id}.acme.fr@mail-domains.local>"
+
+
 def test_a_confirmation_already_sent_mints_no_login_code(app, acme, dimail, run_jobs, monkeypatch):
     from webapp.jobs.mailboxes import send_confirmation
 

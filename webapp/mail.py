@@ -10,13 +10,20 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
-def build(to: str, subject: str, template: str, **context) -> EmailMessage:
-    """`template` names templates/emails/<template>.txt and .html."""
+MESSAGE_ID_DOMAIN = "mail-domains.local"
+
+
+def build(
+    to: str, subject: str, template: str, *, message_id: str | None = None, **context
+) -> EmailMessage:
+    """`template` names templates/emails/<template>.txt and .html. `message_id`: a fixed id
+    ("<...@...>") for an email that may, rarely, leave twice (a worker killed between the
+    SMTP server's acceptance and our commit): mail clients then show it once."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="mail-domains.local")
+    message["Message-ID"] = message_id or make_msgid(domain=MESSAGE_ID_DOMAIN)
     message.set_content(_render(f"emails/{template}.txt", subject=subject, **context))
     message.add_alternative(
         _render(f"emails/{template}.html", subject=subject, **context), subtype="html"

@@ -463,10 +463,14 @@ def _send(mailbox: Mailbox, kind: str, template: str, audit_entry=None, **contex
     transaction as the notice: the message must say what was sent, never the secret itself.
     """
     subject = _subject(kind, mailbox)
+    fixed_id = None
+    if kind == "confirmation":  # one per mailbox: a repeat folds into the first
+        fixed_id = f"<confirmation.{mailbox.id}.{mailbox.domain.name}@{mail.MESSAGE_ID_DOMAIN}>"
     message = mail.build(
         mailbox.secondary_email,
         subject,
         template,
+        message_id=fixed_id,
         mailbox=mailbox,
         address=mailbox.address,
         webmail_url=current_app.config["WEBMAIL_URL"],
