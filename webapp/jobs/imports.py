@@ -9,7 +9,7 @@ altered to fit, and the summary and the audit log say how many and why.
 from dataclasses import dataclass, field
 
 from webapp import audit
-from webapp.dimail.client import DimailNotSupported
+from webapp.dimail.listing import alias_pairs, personal_mailboxes
 from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
@@ -30,7 +30,6 @@ from webapp.validators import (
     normalise_local_part,
 )
 
-TECHNICAL = {"oxadmin"}
 DESTINATION_LENGTH = 254  # an address's limit, and the column's
 SHOWN = 5  # refused addresses named in the summary; the rest are counted
 
@@ -81,23 +80,6 @@ def _valid_here(local: str) -> bool:
         return False
 
 
-def _mailbox_entries(client, domain: Domain):
-    """(local part, given name, surname, active) for each personal mailbox dimail has."""
-    try:
-        items = client.list_mailboxes_v2(domain.name)
-    except DimailNotSupported:
-        for item in client.list_mailboxes(domain.name):
-            if item.get("type", "mailbox") == "mailbox":
-                yield item.get("email", ""), item.get("givenName"), item.get("surName"), True
-        return
-    for item in items:
-        ox = (item.get("extras") or {}).get("ox")
-        if "ox" not in (item.get("features") or []) or not ox:
-            continue  # a functional mailbox: no person behind it
-        active = str(item.get("active", "yes")).lower() not in ("no", "false")
-        yield item.get("email", ""), ox.get("given_name"), ox.get("sur_name"), active
-
-
 def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
     """Import what dimail has and we lack; an import that brought something is logged, naming
     `actor` (None: the platform)."""
@@ -113,10 +95,10 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
     names = set(
         db.session.scalars(db.select(Mailbox.name_key).where(Mailbox.domain_id == domain.id))
     )
-    for email, given, sur, active in _mailbox_entries(client, domain):
-        local, _, host = email.lower().partition("@")
-        if host != domain.name or not local or local in known or local in TECHNICAL:
+    for local, given, sur, seen_active in personal_mailboxes(client, domain.name):
+        if local in known:
             continue
+        active = seen_active is not False  # an older dimail does not say: taken as active
         if not _valid_here(local):
             report.refuse(f"{local}@{domain.unicode_name}")
             continue
@@ -146,9 +128,8 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
             db.select(Alias.local_part, Alias.destination).where(Alias.domain_id == domain.id)
         ).all()
     )
-    for item in client.list_aliases(domain.name):
-        pair = (str(item.get("username", "")).lower(), str(item.get("destination", "")).lower())
-        if not all(pair) or pair in pairs:
+    for pair in alias_pairs(client, domain.name):
+        if pair in pairs:
             continue
         if not _valid_here(pair[0]):
             report.refuse(f"{pair[0]}@{domain.unicode_name}")

@@ -87,6 +87,11 @@ class Domain(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     # What the last import from dimail brought in.
     import_summary: Mapped[str | None] = mapped_column(sa.Text)
+    # The last comparison with dimail (webapp.services.drift), computed by a job so that the
+    # page never calls dimail; `drift_requested_at` is set while that job is owed.
+    drift_report: Mapped[dict | None] = mapped_column(sa.JSON)
+    drift_checked_at: Mapped[datetime | None]
+    drift_requested_at: Mapped[datetime | None]
 
     accesses = relationship(
         "DomainAccess", back_populates="domain", cascade="all, delete-orphan", lazy="raise"
