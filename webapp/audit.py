@@ -14,6 +14,7 @@ KINDS = {
     "domain.created": "Domain created",
     "domain.status": "Domain status changed",
     "domain.checked": "Domain checked",
+    "domain.pushed": "Sent again to dimail",
     "mailbox.created": "Mailbox created",
     "mailbox.edited": "Mailbox edited",
     "mailbox.disabled": "Mailbox disabled",

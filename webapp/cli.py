@@ -89,12 +89,8 @@ def check_domains_command(force: bool) -> None:
     click.echo(f"Asked for {check_due_domains(force=force)} domain check(s).")
 
 
-@click.command("import-dimail")
-@click.argument("domain")
-def import_dimail_command(domain: str) -> None:
-    """Bring in the mailboxes and aliases that dimail has for DOMAIN and we lack."""
-    from webapp.jobs.imports import import_domain
-    from webapp.models import Domain, DomainStatus
+def _domain_named(domain: str):
+    from webapp.models import Domain
     from webapp.validators import InvalidValue, normalise_domain_name
 
     try:
@@ -104,6 +100,59 @@ def import_dimail_command(domain: str) -> None:
     found = db.session.scalar(db.select(Domain).where(Domain.name == name))
     if found is None:
         raise click.ClickException(f"No domain {name} here.")
+    return found
+
+
+def _enabled_domains(domain: str | None) -> list:
+    """DOMAIN (which must be enabled), or every enabled domain."""
+    from webapp.models import Domain, DomainStatus
+
+    if domain is None:
+        query = db.select(Domain).where(Domain.status == DomainStatus.ENABLED).order_by(Domain.name)
+        return list(db.session.scalars(query))
+    found = _domain_named(domain)
+    if found.status != DomainStatus.ENABLED:
+        raise click.ClickException(f"{found.name} is {found.status}: only enabled domains.")
+    return [found]
+
+
+@click.command("drift")
+@click.argument("domain", required=False)
+def drift_command(domain: str | None) -> None:
+    """Compare DOMAIN (default: every enabled domain) with what dimail holds."""
+    from webapp.jobs import drift
+
+    for found in _enabled_domains(domain):
+        report = drift.compare(found)
+        drift.store(found, report)  # the page shows the latest comparison, whoever ran it
+        db.session.commit()
+        click.echo(drift.render_text(found, report))
+
+
+@click.command("push-to-dimail")
+@click.argument("domain", required=False)
+def push_to_dimail_command(domain: str | None) -> None:
+    """Send again to dimail what DOMAIN's rows want and dimail lost (never deletes there)."""
+    from webapp.jobs import drift
+
+    for found in _enabled_domains(domain):
+        report = drift.push(found)
+        n = drift.counts(report)
+        click.echo(
+            f"{found.name}: {n['missing_mailboxes']} mailbox(es) and {n['missing_aliases']} "
+            "alias destination(s) queued to be created again"
+        )
+
+
+@click.command("import-dimail")
+@click.argument("domain")
+def import_dimail_command(domain: str) -> None:
+    """Bring in the mailboxes and aliases that dimail has for DOMAIN and we lack."""
+    from webapp.jobs.imports import import_domain
+    from webapp.models import DomainStatus
+
+    found = _domain_named(domain)
+    name = found.name
     if found.status != DomainStatus.ENABLED:
         raise click.ClickException(f"{name} is {found.status}: only enabled domains are imported.")
     click.echo(f"{name}: {import_domain(found)}.")
@@ -135,5 +184,7 @@ def init_app(app) -> None:
         check_domains_command,
         reconcile_command,
         import_dimail_command,
+        drift_command,
+        push_to_dimail_command,
     ):
         app.cli.add_command(command)

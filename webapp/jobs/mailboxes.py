@@ -286,6 +286,11 @@ def _sync_one(client, domain: Domain, mailbox: Mailbox) -> str:
                 if mailbox.confirmation_sent_at is None and mailbox.secondary_email:
                     job_id = confirmation_job_id(mailbox.id)
                     enqueue_once(send_confirmation, mailbox.id, sealed, job_id=job_id)
+                elif "dimail_created_at" in facts and mailbox.secondary_email:
+                    # Confirmed once, created again (dimail had lost it: jobs/drift.py): the
+                    # owner's password changed with it, and this is not a second confirmation.
+                    job_id = f"mailbox-restored-{mailbox.id}-{uuid.uuid4().hex}"
+                    enqueue_once(send_restored, mailbox.id, sealed, job_id=job_id)
                 return status
         db.session.refresh(mailbox)  # edited meanwhile: start over from the new wishes
     return "edited while syncing: left marked for the next run"
@@ -430,6 +435,7 @@ SUBJECTS = {
     "confirmation": "Your mailbox {address} is ready",
     "password": "New password for {address}",
     "login_link": "Log in to {address}",
+    "restored": "Your mailbox {address} was restored",
 }
 
 
@@ -492,6 +498,16 @@ def send_confirmation(mailbox_id: int, sealed_password: str | None) -> str:
         return "nobody to tell"
     if mailbox.confirmation_sent_at is not None:
         return "already sent"  # before any dimail call: a repeat mints no login code
+    link, password = _link_or_password(mailbox, sealed_password)
+    mailbox.confirmation_sent_at = utcnow()  # committed with the send's outcome below
+    mailbox.email_given_up_at = None
+    _send(mailbox, "confirmation", "mailbox_confirmation", login_link=link, password=password)
+    return "sent"
+
+
+def _link_or_password(mailbox: Mailbox, sealed_password: str | None):
+    """(login link, password) for an email about a new mailbox: the link when dimail offers
+    codes, the password as well with SEND_MAILBOX_PASSWORD, or when there is no link."""
     domain = mailbox.domain
     client = dimail_client()
     link = _webmail_login_link(client, domain, mailbox)
@@ -506,9 +522,17 @@ def send_confirmation(mailbox_id: int, sealed_password: str | None) -> str:
             except DimailNotSupported:
                 sealed_password = None
         password = secrets_box.unseal(sealed_password) if sealed_password else None
-    mailbox.confirmation_sent_at = utcnow()  # committed with the send's outcome below
-    mailbox.email_given_up_at = None
-    _send(mailbox, "confirmation", "mailbox_confirmation", login_link=link, password=password)
+    return link, password
+
+
+@job(on_failure=_email_failure("restored", "email_error"))
+def send_restored(mailbox_id: int, sealed_password: str | None) -> str:
+    """Tell the owner that dimail created their mailbox again, with its new way in."""
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None or not mailbox.secondary_email:
+        return "nobody to tell"
+    link, password = _link_or_password(mailbox, sealed_password)
+    _send(mailbox, "restored", "mailbox_restored", login_link=link, password=password)
     return "sent"
 
 
