@@ -119,3 +119,56 @@ def test_what_only_dimail_has_and_differences_are_reported_never_deleted(app, ac
     assert "differs:           mailbox paul@acme.fr: active here, disabled in dimail" in report
     cli(app, "push-to-dimail", "acme.fr")
     assert ("extra", "a@b.org") in dimail.sim.domains["acme.fr"].aliases
+
+
+DRIFT = "/domains/acme.fr/drift"
+
+
+def test_the_page_shows_the_last_comparison_and_repairs(
+    app, acme, client, dimail, run_jobs, outbox
+):
+    assert "Not compared yet" in client.get(DRIFT).get_data(as_text=True)
+    lose_everything(dimail)
+
+    assert client.post_form(DRIFT).status_code == 303
+    waiting = client.get(DRIFT).get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' in waiting  # polls while the job is owed
+    run_jobs()
+    page = client.get(DRIFT).get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' not in page
+    for local in ("jane", "paul"):
+        assert f'<li data-drift="missing-mailbox">{local}@acme.fr</li>' in page
+    for local, destination in ALIASES:
+        assert f'<li data-drift="missing-alias">{local}@acme.fr → {destination}</li>' in page
+    assert "Send again what the mail platform lacks" in page
+
+    assert client.post_form(f"{DRIFT}/push").status_code == 303
+    assert run_jobs().failed == []
+    assert client.post_form(DRIFT, htmx=True).status_code == 200
+    assert run_jobs().failed == []
+    page = client.get(DRIFT).get_data(as_text=True)
+    assert 'data-drift="none"' in page
+    for person in PEOPLE:
+        assert len(restored(outbox, person["secondary_email"])) == 1
+        assert len(confirmations(outbox, person["secondary_email"])) == 1
+    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.kind == "domain.pushed"))
+
+
+def test_the_page_calls_no_dimail_while_rendering(app, acme, client, dimail):
+    before = dict(dimail.requests())
+    client.get(DRIFT)
+    client.post_form(DRIFT)
+    assert dimail.requests() == before
+
+
+def test_only_superusers_see_the_drift(app, acme, client, make_user, grant, login_as):
+    from webapp.permissions import Role
+
+    owner = make_user("owner@example.org")
+    grant(owner, db.session.get(Domain, acme.id), Role.OWNER)
+    login_as(owner)
+    assert client.get(DRIFT).status_code == 403
+    assert client.post_form(DRIFT).status_code == 403
+    assert client.post_form(f"{DRIFT}/push").status_code == 403
+    login_as(make_user("stranger@example.org"))
+    assert client.get(DRIFT).status_code == 404

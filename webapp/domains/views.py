@@ -105,6 +105,47 @@ def import_dimail(domain):
     return redirect_to(url_for("mailboxes.index", domain=domain.name))
 
 
+def _drift(domain, status=200):
+    from webapp.jobs import drift
+
+    report = domain.drift_report
+    return render(
+        "domains/drift.html",
+        "domains/_drift.html",
+        status=status,
+        domain=domain,
+        report=report,
+        counts=drift.counts(report) if report else None,
+        labels=dict(drift.KEYS),
+    )
+
+
+@bp.get("/<domain>/drift")
+@require_role(Role.VIEWER, superuser_only=True)
+def drift(domain):
+    return _drift(domain)
+
+
+@bp.post("/<domain>/drift")
+@require_role(Role.VIEWER, superuser_only=True)
+def compare_drift(domain):
+    result = service.request_drift(domain)
+    flash(result.message, result.category if result.ok else "error")
+    if is_htmx():
+        return _drift(domain)
+    return redirect_to(url_for("domains.drift", domain=domain.name))
+
+
+@bp.post("/<domain>/drift/push")
+@require_role(Role.VIEWER, superuser_only=True)
+def push_to_dimail(domain):
+    result = service.request_push(domain)
+    flash(result.message, result.category if result.ok else "error")
+    if is_htmx():
+        return _drift(domain, status=200 if result.ok else 409)
+    return redirect_to(url_for("domains.drift", domain=domain.name))
+
+
 @bp.get("/<domain>/zone.txt")
 @require_role(Role.VIEWER)
 def zone_file(domain):

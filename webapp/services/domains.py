@@ -205,3 +205,40 @@ def counts(domain: Domain) -> dict[str, int]:
         )
     ).one()
     return {"mailboxes": row[0], "aliases": row[1]}
+
+
+def request_drift(domain: Domain) -> Result:
+    """Queue a comparison with dimail; the page shows it when the job has stored it."""
+    from webapp.jobs import drift
+
+    domain.drift_requested_at = utcnow()
+    db.session.commit()
+    job_id = drift.job_id("compare", domain.id)
+    if not enqueue_once(drift.compare_with_dimail, domain.id, job_id=job_id):
+        _drop_drift_mark(domain)
+        return Result.failure("The background queue cannot be reached; try again in a moment.")
+    return Result.success(domain, "The comparison with the mail platform has started.")
+
+
+def request_push(domain: Domain, actor: User | None = None) -> Result:
+    """Queue a push of what dimail lost (compared again in the job, never from a stale page)."""
+    from webapp.jobs import drift
+
+    if domain.status != DomainStatus.ENABLED:
+        return Result.failure("Only an enabled domain can be sent again to the mail platform.")
+    asked_by = getattr(actor or _logged_in_user(), "id", None)
+    domain.drift_requested_at = utcnow()
+    db.session.commit()
+    job_id = drift.job_id("push", domain.id)
+    if not enqueue_once(drift.push_to_dimail, domain.id, asked_by, job_id=job_id):
+        _drop_drift_mark(domain)
+        return Result.failure("The background queue cannot be reached; try again in a moment.")
+    return Result.success(
+        domain, "What the mail platform lost is being sent again; compare again in a moment."
+    )
+
+
+def _drop_drift_mark(domain: Domain) -> None:
+    # Nothing queued: the page must not poll for a job that will never come.
+    domain.drift_requested_at = None
+    db.session.commit()
