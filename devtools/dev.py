@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         services.append(
             Service(
                 f"dimail simulator ({args.generation})",
+                # Its state lives beside the database's, so that both survive a restart.
                 [
                     python,
                     "-m",
@@ -155,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                     str(dimail_port),
                     "--generation",
                     args.generation,
+                    "--state-file",
+                    str(INSTANCE / f"dimail-simulator-{args.generation}.state"),
                 ],
                 port=dimail_port,
             )

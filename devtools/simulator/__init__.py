@@ -31,6 +31,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 
 from flask import Flask, Response, current_app, g, jsonify, request
@@ -101,8 +102,10 @@ def create_simulator(
     generation: str = "current",
     faults: Mapping | None = None,
     dns: str = "by-name",
+    state_file: Path | None = None,
 ) -> Flask:
-    """A fresh simulator.
+    """A fresh simulator (or, with `state_file`, the one that last wrote that file: its users,
+    grants, domains, mailboxes and aliases, saved after every change).
 
     `users`: {name: password} declares an admin user; {name: {"password": ..., "is_admin":
     False, "perms": ["new_domain", ...]}} any user (`is_admin` defaults to False there, `perms`
@@ -111,6 +114,8 @@ def create_simulator(
     (`faults.py`); the environment is only read by `main()`. `dns`: "by-name" or "none" (see
     `checks.py`)."""
     state = SimState(users, generation, faults, dns)
+    if state_file is not None:
+        state.load(state_file)
     app = Flask(__name__, static_folder=None)
     app.extensions[EXTENSION] = state
     app.json.ensure_ascii = False
@@ -137,6 +142,8 @@ def create_simulator(
 
     @app.after_request
     def fail_after_effect(response):
+        if state_file is not None and request.method != "GET":
+            state.save(state_file)
         fate = g.get("dimail_fate")
         return response if fate is None else fault_knobs.after(fate, request.method, response)
 
@@ -186,6 +193,11 @@ def main(argv: list[str] | None = None) -> None:
         help="prefer the DIMAIL_PASSWORD variable",
     )
     parser.add_argument(
+        "--state-file",
+        type=Path,
+        help="keep users, domains, mailboxes and aliases in this file across restarts",
+    )
+    parser.add_argument(
         "--no-user",
         action="store_true",
         help="start without users: any Basic credentials are admin until one is created",
@@ -196,7 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     except fault_knobs.FaultError as exc:
         parser.error(str(exc))
     users = None if args.no_user else {args.user: args.password}
-    app = create_simulator(users, args.generation, initial_faults, dns=args.dns)
+    app = create_simulator(
+        users, args.generation, initial_faults, dns=args.dns, state_file=args.state_file
+    )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     who = "no user (bootstrap)" if users is None else f"admin user {args.user!r}"
     knobs = {k: v for k, v in initial_faults.items() if v}

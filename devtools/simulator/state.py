@@ -7,12 +7,14 @@ looked up without regard to case: `key()` is how every dict of local parts is in
 
 from __future__ import annotations
 
+import pickle
 import secrets
 import threading
 import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import checks, generations
 from .faults import Faults
@@ -142,6 +144,27 @@ class SimState:
             self.creations: Counter[str] = Counter()
             self.requests: Counter[str] = Counter()
             self.faults.reset()
+
+    def save(self, path: Path) -> None:
+        """Write users, grants and domains to `path` (atomically: a crash leaves the old file),
+        so that a restarted simulator still has them, as a real dimail would."""
+        with self.lock:
+            data = pickle.dumps(
+                {"users": self.users, "allows": self.allows, "domains": self.domains}
+            )
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+
+    def load(self, path: Path) -> bool:
+        """Take back what `save` wrote; False when there is no such file yet."""
+        if not path.exists():
+            return False
+        # pickle: a file this same tool wrote on the developer's machine, never one received.
+        data = pickle.loads(path.read_bytes())  # noqa: S301
+        with self.lock:
+            self.users, self.allows, self.domains = data["users"], data["allows"], data["domains"]
+        return True
 
     def created(self, what: str) -> None:
         self.creations[what] += 1

@@ -3,6 +3,7 @@
 The replay of the recorded real servers is in test_recordings_replay.py; these tests cover what
 the recordings do not: the current generation, the DNS modes, the fault knobs."""
 
+import base64
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ import jwt
 import pytest
 import requests
 
-from devtools.simulator import create_simulator
+from devtools.simulator import create_simulator, state_of
 from devtools.simulator.faults import FaultError, from_environment
 from devtools.simulator.state import GENERATIONS
 
@@ -895,3 +896,24 @@ def test_command_line_knows_generations_and_dns_modes():
         check=True,
     )
     assert "2024-08-check" in result.stdout and "--dns" in result.stdout
+
+
+def test_a_state_file_keeps_what_the_simulator_had_across_a_restart(tmp_path):
+    state_file = tmp_path / "dimail.state"
+    first = create_simulator(state_file=state_file).test_client()
+    admin = {"Authorization": "Basic " + base64.b64encode(b"people:people").decode()}
+    body = {"name": "acme.fr", "features": ["mailbox", "alias"], "context_name": "acme.fr"}
+    assert first.post("/domains/", json=body, headers=admin).status_code == 201
+    token = first.get("/token/", headers=admin).get_json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    names = {"givenName": "Jane", "surName": "Doe", "displayName": "Jane Doe"}
+    assert (
+        first.post("/domains/acme.fr/mailboxes/jane", json=names, headers=bearer).status_code == 201
+    )
+
+    again = create_simulator(state_file=state_file)  # a restart
+    restarted = state_of(again)
+    assert list(restarted.domains) == ["acme.fr"]
+    assert "jane" in restarted.domains["acme.fr"].mailboxes
+    # A file that does not exist yet: a simulator with nothing.
+    assert state_of(create_simulator(state_file=tmp_path / "other.state")).domains == {}
