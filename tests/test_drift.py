@@ -172,3 +172,33 @@ def test_only_superusers_see_the_drift(app, acme, client, make_user, grant, logi
     assert client.post_form(f"{DRIFT}/push").status_code == 403
     login_as(make_user("stranger@example.org"))
     assert client.get(DRIFT).status_code == 404
+
+
+def test_a_domain_dimail_lost_whole_is_created_again_before_its_content(
+    app, acme, dimail, run_jobs, outbox
+):
+    with dimail.sim.lock:
+        del dimail.sim.domains["acme.fr"]  # a restore from a backup older than the domain
+
+    before = cli(app, "drift", "acme.fr")
+    assert "missing in dimail: the domain acme.fr itself" in before
+    assert "2 mailbox(es) here that dimail lacks" in before
+    assert "3 alias destination(s) here that dimail lacks" in before
+
+    cli(app, "push-to-dimail", "acme.fr")
+    assert run_jobs().failed == []
+    assert cli(app, "drift", "acme.fr") == "acme.fr: no drift\n"
+    assert sorted(dimail.state()["domains"]["acme.fr"]["mailboxes"]) == ["jane", "paul"]
+    for person in PEOPLE:
+        assert len(restored(outbox, person["secondary_email"])) == 1
+        assert len(confirmations(outbox, person["secondary_email"])) == 1
+
+
+def test_the_page_says_when_dimail_lost_the_domain(app, client, acme, dimail, run_jobs):
+    with dimail.sim.lock:
+        del dimail.sim.domains["acme.fr"]
+    assert client.post_form("/domains/acme.fr/drift").status_code == 303
+    run_jobs()
+    page = client.get("/domains/acme.fr/drift").get_data(as_text=True)
+    assert 'data-drift="missing-domain"' in page
+    assert 'data-drift="none"' not in page

@@ -89,14 +89,16 @@ def sync_domain(domain_id: int) -> str:
     started = DomainStatus(domain.status)  # what this run's outcome is decided against
     client = dimail_client()
     if domain.dimail_created_at is None:
-        _create(client, domain)
+        create_in_dimail(client, domain)
     try:
         return _check(client, domain, started)
     except StatusChangedMeanwhile:
         return _status_set_meanwhile(domain_id)
 
 
-def _create(client, domain: Domain) -> None:
+def create_in_dimail(client, domain: Domain) -> None:
+    """Create the domain in dimail (409 on the very domain we asked for counts as done) and
+    record it, committed."""
     try:
         client.create_domain(domain.name, context_name=domain.name, features=FEATURES)
     except DimailConflict as exc:

@@ -10,14 +10,17 @@ reported (the import offers to bring it in): nothing here ever deletes in dimail
 import uuid
 
 from webapp import audit
+from webapp.dimail.client import DimailNotFound
 from webapp.dimail.listing import alias_pairs, personal_mailboxes
 from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
+from webapp.jobs.domains import create_in_dimail
 from webapp.models import Alias, AliasStatus, Domain, DomainStatus, Mailbox, MailboxStatus, User
 from webapp.models.base import utcnow
 
 KEYS = (
+    ("missing_domain", "domain here that dimail lacks"),
     ("missing_mailboxes", "mailbox(es) here that dimail lacks"),
     ("dimail_only_mailboxes", "mailbox(es) in dimail only"),
     ("differing_mailboxes", "mailbox(es) that differ"),
@@ -32,7 +35,14 @@ def compare(domain: Domain) -> dict:
     Only rows this app believes dimail has are compared: a row still pending or being removed
     is owed work, not drift, and its sync job settles it."""
     client = dimail_client()
-    theirs = {entry.local_part: entry for entry in personal_mailboxes(client, domain.name)}
+    try:
+        theirs = {entry.local_part: entry for entry in personal_mailboxes(client, domain.name)}
+        pairs = set(alias_pairs(client, domain.name))
+        missing_domain = []
+    except DimailNotFound:
+        # dimail lost the whole domain (the usual shape of a restore): everything it held is
+        # missing, the domain first.
+        theirs, pairs, missing_domain = {}, set(), [domain.name]
     rows = db.session.execute(
         db.select(
             Mailbox.id, Mailbox.local_part, Mailbox.first_name, Mailbox.last_name,
@@ -68,7 +78,6 @@ def compare(domain: Domain) -> dict:
         if differences:
             differing.append({"local_part": row.local_part, "differences": differences})
 
-    pairs = set(alias_pairs(client, domain.name))
     alias_rows = db.session.execute(
         db.select(Alias.local_part, Alias.destination, Alias.status, Alias.dimail_created_at).where(
             Alias.domain_id == domain.id
@@ -83,6 +92,7 @@ def compare(domain: Domain) -> dict:
         and (a.local_part.lower(), a.destination.lower()) not in pairs
     )
     return {
+        "missing_domain": missing_domain,
         "missing_mailboxes": sorted(missing),
         "dimail_only_mailboxes": sorted(set(theirs) - ours),
         "differing_mailboxes": sorted(differing, key=lambda d: d["local_part"]),
@@ -111,6 +121,8 @@ def summary(report: dict) -> str:
 def render_text(domain: Domain, report: dict) -> str:
     """The report as the `drift` command prints it."""
     lines = [f"{domain.name}: {summary(report)}"]
+    if report.get("missing_domain"):
+        lines.append(f"  missing in dimail: the domain {domain.name} itself")
     for local in report["missing_mailboxes"]:
         lines.append(f"  missing in dimail: mailbox {local}@{domain.name}")
     for local in report["dimail_only_mailboxes"]:
@@ -146,6 +158,9 @@ def push(domain: Domain, actor: User | None = None) -> dict:
     from webapp.jobs.queue import enqueue_once
 
     report = compare(domain)
+    if report.get("missing_domain"):
+        # Before its mailboxes and aliases: they can only be created in an existing domain.
+        create_in_dimail(dimail_client(), domain)
     now = utcnow()
     lost = {name.lower() for name in report["missing_mailboxes"]}
     mailbox_ids = sorted(
