@@ -44,10 +44,16 @@ from flask_migrate import upgrade  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.config import normalise_database_url  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Domain, DomainAccess, DomainStatus, Mailbox, User  # noqa: E402
+from webapp.models import (  # noqa: E402
+    Domain,
+    DomainAccess,
+    DomainStatus,
+    Mailbox,
+    Role,  # noqa: E402
+    User,
+)
 from webapp.models.base import utcnow  # noqa: E402
 from webapp.models.mailbox import name_key  # noqa: E402
-from webapp.permissions import Role  # noqa: E402
 
 SIZES = (100, 1_000, 10_000)
 REPEAT = 30

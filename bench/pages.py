@@ -67,10 +67,17 @@ from report import write_section as report_section  # noqa: E402
 from devtools.dev import free_port  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Alias, Domain, DomainAccess, DomainStatus, Mailbox, User  # noqa: E402
+from webapp.models import (  # noqa: E402
+    Alias,
+    Domain,
+    DomainAccess,
+    DomainStatus,
+    Mailbox,
+    Role,  # noqa: E402
+    User,
+)
 from webapp.models.base import utcnow  # noqa: E402
 from webapp.models.mailbox import name_key  # noqa: E402
-from webapp.permissions import Role  # noqa: E402
 
 DOMAINS = 200
 BIG, BIG_MAILBOXES, ALIAS_NAMES, ALIAS_DESTINATIONS = "big.bench.example", 10_000, 1_000, 2

@@ -88,11 +88,11 @@ from webapp.models import (  # noqa: E402
     DomainStatus,
     Mailbox,
     MailboxStatus,
+    Role,  # noqa: E402
     User,
 )
 from webapp.models.base import utcnow  # noqa: E402
 from webapp.models.mailbox import name_key  # noqa: E402
-from webapp.permissions import Role  # noqa: E402
 from webapp.services.domain_status import change_status  # noqa: E402
 
 MAILBOXES = 1_000

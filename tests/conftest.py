@@ -24,8 +24,7 @@ from webapp.config import normalise_database_url
 from webapp.extensions import db
 from webapp.jobs.context import forget_dimail_clients
 from webapp.jobs.queue import redis_connection
-from webapp.models import Domain, DomainAccess, DomainStatus, User
-from webapp.permissions import Role
+from webapp.models import Domain, DomainAccess, DomainStatus, Role, User
 
 pytest_plugins = ["tests.fixtures_dimail", "tests.fixtures_jobs"]
 

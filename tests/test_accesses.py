@@ -3,8 +3,7 @@
 import pytest
 
 from webapp.extensions import db
-from webapp.models import AuditEntry, DomainAccess, DomainStatus
-from webapp.permissions import Role
+from webapp.models import AuditEntry, DomainAccess, DomainStatus, Role
 
 V, A, O = Role.VIEWER, Role.ADMINISTRATOR, Role.OWNER  # noqa: E741 - short, for the table
 OK, REFUSED, FORBIDDEN, HIDDEN = 303, 422, 403, 404

@@ -13,9 +13,8 @@ from markupsafe import escape
 from tests.conftest import PASSWORD
 from webapp.extensions import db
 from webapp.jobs.queue import queue
-from webapp.models import Alias, AliasStatus, DomainStatus, Mailbox
+from webapp.models import Alias, AliasStatus, DomainStatus, Mailbox, Role
 from webapp.models.base import utcnow
-from webapp.permissions import Role
 
 ALIASES = "/domains/acme.fr/aliases/"
 CREATE = "POST /domains/{d}/aliases/"

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 
 from webapp import audit
 from webapp.extensions import db
-from webapp.models import AuditEntry, Domain, DomainStatus, Mailbox, User
+from webapp.models import AuditEntry, Domain, DomainStatus, Mailbox, Role, User
 from webapp.models.base import utcnow
-from webapp.permissions import Role
 
 PLATFORM = "the platform"
 FORM = {

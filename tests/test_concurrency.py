@@ -19,11 +19,11 @@ import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from webapp.extensions import db
-from webapp.models import AuditEntry, Domain, DomainAccess, Invitation, Mailbox, User
+from webapp.models import AuditEntry, Domain, DomainAccess, Invitation, Mailbox, Role, User
 from webapp.models.base import utcnow
 from webapp.models.invitation import new_token
 from webapp.models.mailbox import name_key
-from webapp.permissions import LAST_OWNER, Role
+from webapp.permissions import LAST_OWNER
 from webapp.services import accesses, accounts, invitations, mailboxes
 
 LAST_TO_LEAVE = "You are the last owner: make someone else owner before leaving."

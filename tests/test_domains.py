@@ -1,8 +1,7 @@
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Domain, DomainAccess, DomainStatus
-from webapp.permissions import Role
+from webapp.models import Domain, DomainAccess, DomainStatus, Role
 
 
 @pytest.fixture

@@ -162,7 +162,7 @@ def test_the_page_calls_no_dimail_while_rendering(app, acme, client, dimail):
 
 
 def test_only_superusers_see_the_drift(app, acme, client, make_user, grant, login_as):
-    from webapp.permissions import Role
+    from webapp.models import Role
 
     owner = make_user("owner@example.org")
     grant(owner, db.session.get(Domain, acme.id), Role.OWNER)

@@ -4,8 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webapp.extensions import db
-from webapp.models import DomainAccess, DomainStatus, Invitation
-from webapp.permissions import Role
+from webapp.models import DomainAccess, DomainStatus, Invitation, Role
 
 FUZZ = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -6,9 +6,8 @@ from datetime import timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import DomainAccess, Invitation, PasswordToken, User
+from webapp.models import DomainAccess, Invitation, PasswordToken, Role, User
 from webapp.models.base import utcnow
-from webapp.permissions import Role
 from webapp.services.accounts import find_user_by_email
 
 

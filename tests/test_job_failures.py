@@ -25,10 +25,9 @@ from webapp.dimail.client import (
     DimailUnavailable,
 )
 from webapp.extensions import db
-from webapp.models import Alias, AliasStatus, Domain, DomainStatus, Mailbox, MailboxStatus
+from webapp.models import Alias, AliasStatus, Domain, DomainStatus, Mailbox, MailboxStatus, Role
 from webapp.models.base import utcnow
 from webapp.models.mailbox import name_key
-from webapp.permissions import Role
 from webapp.services.domain_status import change_status
 
 # What the page must say for each class, and whether the job queue tries again.

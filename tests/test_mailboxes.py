@@ -8,8 +8,7 @@ import sqlalchemy as sa
 
 from webapp.extensions import db
 from webapp.jobs.periodic import reconcile
-from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
-from webapp.permissions import Role
+from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus, Role
 
 FORM = {
     "first_name": "Jane",

@@ -9,9 +9,8 @@ from datetime import timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Alias, DomainStatus, Invitation, Mailbox
+from webapp.models import Alias, DomainStatus, Invitation, Mailbox, Role
 from webapp.models.base import utcnow
-from webapp.permissions import Role
 
 ACTORS = ("anonymous", "stranger", "viewer", "administrator", "owner", "superuser")
 KNOWN_ACCESS = {"public", "authenticated", "superuser", "domain:superuser"} | {

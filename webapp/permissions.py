@@ -5,7 +5,6 @@ Every view function carries an `access` attribute set by one of the decorators b
 fails on any route without one, so no route is left unguarded by accident.
 """
 
-import enum
 import functools
 from dataclasses import dataclass
 
@@ -13,36 +12,7 @@ from flask import abort, g
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
-from webapp.models import Domain, DomainAccess, DomainStatus
-
-
-class Role(enum.StrEnum):
-    VIEWER = "viewer"
-    ADMINISTRATOR = "administrator"
-    OWNER = "owner"
-
-    @property
-    def rank(self) -> int:
-        return _RANKS[self]
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-    def __ge__(self, other):  # type: ignore[override]
-        return self.rank >= Role(other).rank
-
-    def __gt__(self, other):  # type: ignore[override]
-        return self.rank > Role(other).rank
-
-    def __le__(self, other):  # type: ignore[override]
-        return self.rank <= Role(other).rank
-
-    def __lt__(self, other):  # type: ignore[override]
-        return self.rank < Role(other).rank
-
-
-_RANKS = {Role.VIEWER: 1, Role.ADMINISTRATOR: 2, Role.OWNER: 3}
+from webapp.models import Domain, DomainAccess, DomainStatus, Role
 
 
 def role_of(user, domain: Domain) -> Role | None:

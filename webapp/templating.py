@@ -5,8 +5,8 @@ from urllib.parse import quote
 from flask import current_app
 from flask_login import current_user
 
-from webapp.models import DomainStatus
-from webapp.permissions import Role, may_create_domains
+from webapp.models import DomainStatus, Role
+from webapp.permissions import may_create_domains
 
 
 def _globals():

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from webapp.permissions import Role
+from webapp.models import Role
 
 
 def log_in(page, email, password=PASSWORD):

@@ -3,7 +3,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from webapp.forms import BaseForm
-from webapp.permissions import Role
+from webapp.models import Role
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 

@@ -6,7 +6,8 @@ from flask_login import current_user, login_user
 from webapp.accesses.forms import AcceptForm, InviteForm, RoleForm
 from webapp.forms import apply_errors
 from webapp.htmx import is_htmx, redirect_to, render
-from webapp.permissions import Role, grantable_roles, is_self, public, require_role
+from webapp.models import Role
+from webapp.permissions import grantable_roles, is_self, public, require_role
 from webapp.services import accesses as service
 from webapp.services import invitations
 

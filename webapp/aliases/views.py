@@ -4,8 +4,9 @@ from webapp.aliases.forms import AliasForm
 from webapp.forms import apply_errors, query_text
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.mailboxes.forms import ActionForm
+from webapp.models import Role
 from webapp.pagination import page_number
-from webapp.permissions import Role, require_role
+from webapp.permissions import require_role
 from webapp.services import aliases as service
 
 bp = Blueprint("aliases", __name__, url_prefix="/domains/<domain>/aliases")

@@ -10,9 +10,9 @@ from webapp.audit import KINDS
 from webapp.extensions import db
 from webapp.forms import BaseForm, query_text
 from webapp.htmx import render
-from webapp.models import AuditEntry
+from webapp.models import AuditEntry, Role
 from webapp.pagination import page_number, paginate_rows
-from webapp.permissions import Role, require_role
+from webapp.permissions import require_role
 
 bp = Blueprint("audit_log", __name__, url_prefix="/domains/<domain>/log")
 

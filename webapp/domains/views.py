@@ -15,8 +15,9 @@ from webapp.dimail import zonefile
 from webapp.domains.forms import DomainForm, StatusForm
 from webapp.forms import apply_errors, query_text
 from webapp.htmx import is_htmx, redirect_to, render
+from webapp.models import Role
 from webapp.pagination import page_number
-from webapp.permissions import Role, authenticated, may_create_domains, require_role
+from webapp.permissions import authenticated, may_create_domains, require_role
 from webapp.services import domains as service
 
 bp = Blueprint("domains", __name__, url_prefix="/domains")

@@ -11,8 +11,9 @@ from webapp.mailboxes.forms import (
     MailboxForm,
     NamesForm,
 )
+from webapp.models import Role
 from webapp.pagination import page_number
-from webapp.permissions import Role, owns_mailbox, require_role
+from webapp.permissions import owns_mailbox, require_role
 from webapp.services import mailboxes as service
 from webapp.validators import suggest_local_part
 

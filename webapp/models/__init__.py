@@ -1,6 +1,6 @@
 """Database models, one module per aggregate."""
 
-from webapp.models.access import DomainAccess
+from webapp.models.access import DomainAccess, Role
 from webapp.models.alias import DEVNULL, Alias, AliasStatus
 from webapp.models.audit import AuditEntry
 from webapp.models.domain import Domain, DomainStatus
@@ -23,5 +23,6 @@ __all__ = [
     "MailboxCount",
     "MailboxStatus",
     "PasswordToken",
+    "Role",
     "User",
 ]

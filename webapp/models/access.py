@@ -1,3 +1,4 @@
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -7,8 +8,37 @@ from webapp.extensions import db
 from webapp.models.base import utcnow
 
 
+class Role(enum.StrEnum):
+    VIEWER = "viewer"
+    ADMINISTRATOR = "administrator"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    def __ge__(self, other):  # type: ignore[override]
+        return self.rank >= Role(other).rank
+
+    def __gt__(self, other):  # type: ignore[override]
+        return self.rank > Role(other).rank
+
+    def __le__(self, other):  # type: ignore[override]
+        return self.rank <= Role(other).rank
+
+    def __lt__(self, other):  # type: ignore[override]
+        return self.rank < Role(other).rank
+
+
+_RANKS = {Role.VIEWER: 1, Role.ADMINISTRATOR: 2, Role.OWNER: 3}
+
+
 class DomainAccess(db.Model):
-    """The role one user holds on one domain (see webapp.permissions.Role)."""
+    """The role one user holds on one domain (a Role)."""
 
     __tablename__ = "domain_accesses"
     __table_args__ = (

@@ -8,8 +8,8 @@ from sqlalchemy.exc import OperationalError
 
 from webapp import audit
 from webapp.extensions import db
-from webapp.models import Domain, DomainAccess, User
-from webapp.permissions import Role, role_change_refusal, role_of
+from webapp.models import Domain, DomainAccess, Role, User
+from webapp.permissions import role_change_refusal, role_of
 from webapp.services.results import Result
 
 BUSY = "Someone else is changing this domain's collaborators right now: try again in a moment."

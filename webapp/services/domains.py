@@ -13,10 +13,9 @@ from webapp import audit
 from webapp.extensions import db
 from webapp.jobs.domains import request_sync
 from webapp.jobs.queue import enqueue_once
-from webapp.models import Alias, Domain, DomainAccess, DomainStatus, MailboxCount, User
+from webapp.models import Alias, Domain, DomainAccess, DomainStatus, MailboxCount, Role, User
 from webapp.models.base import utcnow
 from webapp.pagination import paginate_rows
-from webapp.permissions import Role
 from webapp.services.domain_status import change_status, next_check_delay
 from webapp.services.results import Result
 from webapp.validators import InvalidValue, normalise_domain_name, normalise_email_address

@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from webapp import audit, secrets_box
 from webapp.extensions import db
 from webapp.jobs.queue import enqueue_once
-from webapp.models import Domain, DomainAccess, Invitation, User
+from webapp.models import Domain, DomainAccess, Invitation, Role, User
 from webapp.models.base import utcnow
 from webapp.models.invitation import hash_token, new_token
 from webapp.models.user import normalise_email
-from webapp.permissions import Role, grantable_roles
+from webapp.permissions import grantable_roles
 from webapp.services import accesses
 from webapp.services.accounts import find_user_by_email, password_problem
 from webapp.services.results import Result
