@@ -93,7 +93,7 @@ from webapp.models import (  # noqa: E402
 )
 from webapp.models.base import utcnow  # noqa: E402
 from webapp.models.mailbox import name_key  # noqa: E402
-from webapp.services.domain_status import change_status  # noqa: E402
+from webapp.jobs.domain_status import change_status  # noqa: E402
 
 MAILBOXES = 1_000
 DOMAIN = "sync.bench.example"

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 
 from webapp.extensions import db
+from webapp.jobs.domain_status import domain_enabled
 from webapp.jobs.domains import sync_domain
 from webapp.jobs.periodic import check_due_domains, reconcile
 from webapp.jobs.queue import queue
 from webapp.models import Domain, DomainStatus
 from webapp.models.base import utcnow
-from webapp.services.domain_status import domain_enabled
 
 
 @pytest.fixture
@@ -201,7 +201,7 @@ def test_a_permanent_refusal_fails_the_domain_with_dimails_words(
     run_jobs()
     domain = db.session.scalar(db.select(Domain).where(Domain.name == "taken.fr"))
     assert domain.status == DomainStatus.FAILED
-    assert "other settings" in domain.last_error
+    assert "other settings" in str(domain.last_error)
     assert domain.sync_requested_at is None
     page = client.get("/domains/taken.fr/").get_data(as_text=True)
     assert "other settings" in page and ">\n        Retry\n" in page or "Retry" in page

@@ -100,7 +100,7 @@ def test_a_dimail_loss_is_reported_then_repaired_by_the_command(
     aliases = db.session.scalars(db.select(Alias)).all()
     assert all(a.status == AliasStatus.ENABLED for a in aliases)
     [entry] = db.session.scalars(db.select(AuditEntry).where(AuditEntry.kind == "domain.pushed"))
-    assert "2 mailbox(es) and 3 alias destination(s)" in entry.message
+    assert "2 mailbox(es) and 3 alias destination(s)" in str(entry.message)
 
     assert "0 mailbox(es) and 0 alias destination(s)" in cli(app, "push-to-dimail")
     assert run_jobs().failed == []

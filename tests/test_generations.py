@@ -149,7 +149,7 @@ def test_a_display_name_the_webmail_has_already_fails_naming_its_holder(
     run_jobs()
     box = db.session.scalar(db.select(Mailbox))
     assert box.status == MailboxStatus.FAILED and not box.syncing
-    assert "already used in the webmail by j.doe@acme.fr" in box.last_error
+    assert "already used in the webmail by j.doe@acme.fr" in str(box.last_error)
     assert "j.doe@acme.fr" in page(client, "/domains/acme.fr/mailboxes/jane/")
     assert sim.requests("POST /domains/{d}/mailboxes/{local_part}") == 2  # never retried
 

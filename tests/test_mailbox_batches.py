@@ -10,12 +10,13 @@ from tests.faults.support import create_mailboxes, expected_confirmations, mailb
 from webapp.dimail.client import DimailClient, DimailUnavailable
 from webapp.extensions import db
 from webapp.jobs import mailboxes as mailbox_jobs
+from webapp.jobs.domain_status import change_status
+from webapp.jobs.mailboxes import claims
 from webapp.jobs.periodic import reconcile
 from webapp.jobs.queue import queue
 from webapp.jobs.waiting import queue_marked
 from webapp.models import DomainStatus, Mailbox, MailboxStatus
 from webapp.services import mailboxes as mailbox_service
-from webapp.services.domain_status import change_status
 
 COUNT = 12
 CREATE = "POST /domains/{d}/mailboxes/{local_part}"
@@ -112,8 +113,8 @@ def test_a_mailbox_another_job_holds_is_left_to_that_job(waiting, dimail):
     change_status(waiting, DomainStatus.ENABLED, reason="set by hand")
     rows = mailbox_rows()
     held = rows[3]
-    assert mailbox_jobs._claim([held.id]) == [held.id]
-    assert mailbox_jobs._claim([held.id]) == []  # one holder at a time
+    assert claims.claim([held.id]) == [held.id]
+    assert claims.claim([held.id]) == []  # one holder at a time
     try:
         result = mailbox_jobs.sync_mailboxes(waiting.id, [box.id for box in rows[:5]])
         assert result == "4 of 5 synced"
@@ -123,12 +124,12 @@ def test_a_mailbox_another_job_holds_is_left_to_that_job(waiting, dimail):
         db.session.rollback()
         assert db.session.get(type(held), held.id).syncing  # still marked: nothing is lost
     finally:
-        mailbox_jobs._release([held.id])
+        claims.release([held.id])
     assert mailbox_jobs.sync_mailbox(held.id) == MailboxStatus.ENABLED
     assert dimail.creations(f"mailbox:{held.local_part}@") == {
         f"mailbox:{held.local_part}@acme.fr": 1
     }
-    assert mailbox_jobs._claim([box.id for box in rows]) == [box.id for box in rows]  # all freed
+    assert claims.claim([box.id for box in rows]) == [box.id for box in rows]  # all freed
 
 
 def test_the_reconciler_leaves_queued_batches_alone_and_requeues_lost_ones(

@@ -8,6 +8,7 @@ from flask import has_request_context
 from flask_login import current_user
 
 from webapp.extensions import db
+from webapp.messages import Said
 from webapp.models.audit import AuditEntry
 
 KINDS = {
@@ -36,7 +37,7 @@ KINDS = {
 PLATFORM = "the platform"
 
 
-def record(domain, kind: str, message: str, *, target: str = "", actor=None) -> AuditEntry:
+def record(domain, kind: str, message: Said, *, target: str = "", actor=None) -> AuditEntry:
     """Add an entry to the session; `actor` defaults to the logged-in user, else the platform."""
     if kind not in KINDS:
         raise ValueError(f"unknown audit kind {kind!r}")

@@ -12,19 +12,8 @@ from flask import abort, g
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
+from webapp.messages import Said, say
 from webapp.models import Domain, DomainAccess, DomainStatus, Role
-
-
-def role_of(user, domain: Domain) -> Role | None:
-    """The role the user holds on the domain, or None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    access = db.session.scalar(
-        db.select(DomainAccess.role).where(
-            DomainAccess.domain_id == domain.id, DomainAccess.user_id == user.id
-        )
-    )
-    return Role(access) if access else None
 
 
 def _domain_and_role(name: str, user) -> tuple[Domain | None, Role | None]:
@@ -59,33 +48,23 @@ class Abilities:
     """What the current user may do on one domain; templates and views read the same answer."""
 
     role: Role | None
-    view: bool
     manage_mailboxes: bool
     run_checks: bool
     invite: bool
     set_status: bool
-    grantable_roles: tuple[Role, ...]
 
 
-_UNSET = object()
-
-
-def abilities(user, domain: Domain, role=_UNSET) -> Abilities:
-    """Pass `role` when it is already known, to save a query."""
-    if role is _UNSET:
-        role = role_of(user, domain)
+def abilities(user, domain: Domain, role: Role | None) -> Abilities:
     superuser = bool(user is not None and user.is_authenticated and user.is_superuser)
     effective = Role.OWNER if superuser else role
     writable = domain.status != DomainStatus.DISABLED
     is_admin = effective is not None and effective >= Role.ADMINISTRATOR
     return Abilities(
         role=role,
-        view=effective is not None,
         manage_mailboxes=is_admin and writable,
         run_checks=is_admin and writable,
         invite=is_admin,
         set_status=superuser,
-        grantable_roles=tuple(r for r in Role if effective is not None and r <= effective),
     )
 
 
@@ -169,15 +148,15 @@ def require_role(minimum: Role, *, superuser_only: bool = False, or_if=None):
 
 # The rank rules for collaborators, in one place: pages offer what these allow, services refuse
 # what they do not, with the message the user sees.
-LAST_OWNER = "A domain keeps at least one owner: make someone else owner first."
-ONLY_MANAGERS = "Only the domain's administrators and owners manage its collaborators."
-OWNER_BY_OWNER = "Only an owner can change or remove an owner."
-ABOVE_OWN = "You cannot give a role above your own."
+LAST_OWNER = say("access.last_owner")
+ONLY_MANAGERS = say("access.only_managers")
+OWNER_BY_OWNER = say("access.owner_by_owner")
+ABOVE_OWN = say("access.above_own")
 
 
 def role_change_refusal(
     actor, actor_role: Role | None, current: Role, new: Role | None, owners: int
-) -> str | None:
+) -> Said | None:
     """Why `actor` may not move a collaborator from `current` to `new` (None: remove), or None.
 
     `owners` is how many owners the domain has now. Leaving (the actor is the collaborator) is a

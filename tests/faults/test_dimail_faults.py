@@ -52,7 +52,7 @@ def test_mailboxes_and_aliases_arrive_once_through_thirty_percent_faults(
     failed = [box for box in mailbox_rows() if box.status == MailboxStatus.FAILED]
     assert failed, "the faults should leave some mailboxes failed after the first burst"
     assert not any(box.syncing for box in failed)
-    assert all("could not be reached" in box.last_error for box in failed)
+    assert all("could not be reached" in str(box.last_error) for box in failed)
     page = client.get(f"/domains/acme.fr/mailboxes/{failed[0].local_part}/")
     assert page.status_code == 200
     text = page.get_data(as_text=True)

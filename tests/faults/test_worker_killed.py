@@ -17,11 +17,11 @@ from tests.faults.support import (
     expected_confirmations,
     mailbox_rows,
 )
+from webapp.jobs.domain_status import change_status
 from webapp.jobs.mailboxes import BATCH_JOB_PREFIX, sync_job_id
 from webapp.jobs.periodic import reconcile
 from webapp.jobs.queue import queue
 from webapp.models import DomainStatus, MailboxStatus
-from webapp.services.domain_status import change_status
 
 pytestmark = pytest.mark.faults
 

@@ -10,6 +10,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from webapp import messages
 from webapp.dimail import checks as dimail_checks
 from webapp.dimail import zonefile
 from webapp.domains.forms import DomainForm, StatusForm
@@ -110,6 +111,12 @@ def _drift(domain, status=200):
     from webapp.jobs import drift
 
     report = domain.drift_report
+    if report:
+        report = {
+            **report,
+            "error": messages.from_json_field(report.get("error")),
+            "last_push": messages.from_json_field(report.get("last_push")),
+        }
     return render(
         "domains/drift.html",
         "domains/_drift.html",

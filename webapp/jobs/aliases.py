@@ -8,6 +8,7 @@ from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
 from webapp.jobs.queue import mark_and_enqueue
+from webapp.messages import say
 from webapp.models import Alias, AliasStatus, Domain, DomainStatus
 from webapp.models.base import utcnow
 
@@ -27,10 +28,10 @@ def _record_failure(exc: Exception, final: bool, alias_id: int) -> failures.Fail
     the mark is cleared, and an alias dimail never had is failed."""
     alias = db.session.get(Alias, alias_id)
     if alias is None:
-        return failures.describe(exc, "an alias since removed", final)
+        return failures.describe(exc, say("work.alias_gone"), final)
     pair = f"{alias.local_part} → {alias.destination}"
     removing = alias.status == AliasStatus.DELETING
-    what = f"the removal of the alias {pair}" if removing else f"the alias {pair}"
+    what = say("work.alias_removal" if removing else "work.alias", pair=pair)
     failure = failures.describe(exc, what, final)
     alias.last_error = failure.reason
     if failure.final:

@@ -13,14 +13,15 @@ from webapp.dimail.client import DimailConflict, DimailNotSupported, DimailRejec
 from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
-from webapp.jobs.queue import mark_and_enqueue
-from webapp.models import Domain, DomainStatus
-from webapp.models.base import utcnow
-from webapp.services.domain_status import (
+from webapp.jobs.domain_status import (
     StatusChangedMeanwhile,
     change_status,
     next_check_delay,
 )
+from webapp.jobs.queue import mark_and_enqueue
+from webapp.messages import Said, say
+from webapp.models import Domain, DomainStatus
+from webapp.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,9 @@ def _record_failure(exc: Exception, final: bool, domain_id: int) -> failures.Fai
     a domain that had a status already, which only met an outage, keeps that status."""
     domain = db.session.get(Domain, domain_id)
     created = domain is not None and domain.dimail_created_at is not None
-    what = "the check of this domain" if created else "the creation of this domain"
+    what = say("work.domain_check" if created else "work.domain_creation")
     # The domain page's button says Retry for a domain dimail never had, Check now otherwise.
-    again = "press Check now" if created else "press Retry"
+    again = say("again.check_now" if created else "again.retry")
     failure = failures.describe(exc, what, final, again=again)
     if domain is None:
         return failure
@@ -152,7 +153,10 @@ def _check(client, domain: Domain, started: DomainStatus) -> str:
     if new_status == started and _failing(checks) != failing_before:
         # Same status, other findings (a record fixed, another broken): the log says so; a
         # check that finds what the last one found writes nothing.
-        audit.record(domain, "domain.checked", f"Checked: {summary}.", target=domain.unicode_name)
+        audit.record(
+            domain, "domain.checked", say("audit.domain_checked", summary=summary),
+            target=domain.unicode_name,
+        )  # fmt: skip
     _finish(domain, now, started, new_status, reason=summary)
     return new_status.value
 
@@ -161,17 +165,18 @@ def _failing(checks: list[dict] | None) -> set[str]:
     return {check["name"] for check in checks or () if not check.get("ok")}
 
 
-def check_summary(outcome: dimail_checks.Outcome, checks: list[dict]) -> str:
+def check_summary(outcome: dimail_checks.Outcome, checks: list[dict]) -> Said:
     """The check's outcome in a few words, for the audit log: "2 DNS checks failing: mx, spf"."""
     if outcome == dimail_checks.Outcome.OK:
-        return "all checks pass"
+        return say("check.all_pass")
     internal = outcome == dimail_checks.Outcome.INTERNAL
     failing = [c["name"] for c in checks if not c["ok"] and c["internal"] == internal]
     if not failing:
-        return "dimail reports a problem on the platform's side"
-    what = "platform" if internal else "DNS"
-    plural = "s" if len(failing) != 1 else ""
-    return f"{len(failing)} {what} check{plural} failing: {', '.join(failing)}"
+        return say("check.platform_problem")
+    which = "platform" if internal else "dns"
+    if len(failing) == 1:
+        return say(f"check.{which}_failing_one", names=failing[0])
+    return say(f"check.{which}_failing", count=len(failing), names=", ".join(failing))
 
 
 def _finish(
@@ -179,7 +184,7 @@ def _finish(
     checked_at,
     started: DomainStatus,
     new_status: DomainStatus | None = None,
-    reason: str = "",
+    reason: Said | None = None,
 ) -> None:
     status = new_status or started
     domain.last_check_at = checked_at

@@ -16,6 +16,7 @@ from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
 from webapp.jobs.domains import create_in_dimail
+from webapp.messages import minute, say
 from webapp.models import Alias, AliasStatus, Domain, DomainStatus, Mailbox, MailboxStatus, User
 from webapp.models.base import utcnow
 
@@ -194,13 +195,11 @@ def push(domain: Domain, actor: User | None = None) -> dict:
             )
             .execution_options(synchronize_session=False)
         )  # fmt: skip
-    text = (
-        f"Sent again to dimail after a loss on its side: {len(mailbox_ids)} mailbox(es) and "
-        f"{len(alias_ids)} alias destination(s)."
-    )
-    audit.record(domain, "domain.pushed", text, target=domain.unicode_name, actor=actor)
+    pushed = say("drift.pushed", mailboxes=len(mailbox_ids), aliases=len(alias_ids))
+    audit.record(domain, "domain.pushed", pushed, target=domain.unicode_name, actor=actor)
     store(domain, report)
-    domain.drift_report = {**report, "last_push": f"{text} ({now:%Y-%m-%d %H:%M} UTC)"}
+    last_push = say("drift.pushed_at", pushed=pushed, at=minute(now))
+    domain.drift_report = {**report, "last_push": last_push.as_dict()}
     db.session.commit()
     # The marks are committed first: if Redis fails now, the reconciler queues them.
     if mailbox_ids:
@@ -211,11 +210,11 @@ def push(domain: Domain, actor: User | None = None) -> dict:
 
 
 def _record_failure(exc: Exception, final: bool, domain_id: int, *_args) -> failures.Failure:
-    failure = failures.describe(exc, "the comparison with dimail", final, again="compare again")
+    failure = failures.describe(exc, say("work.comparison"), final, again=say("again.compare"))
     domain = db.session.get(Domain, domain_id)
     if domain is not None and failure.final:
         domain.drift_requested_at = None
-        domain.drift_report = {**(domain.drift_report or {}), "error": failure.reason}
+        domain.drift_report = {**(domain.drift_report or {}), "error": failure.reason.as_dict()}
     return failure
 
 

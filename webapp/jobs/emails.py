@@ -7,7 +7,9 @@ from flask import url_for
 from webapp import mail
 from webapp.dimail import checks as dimail_checks
 from webapp.extensions import db
+from webapp.jobs import failures
 from webapp.jobs.context import job
+from webapp.messages import say
 from webapp.models import Domain, DomainStatus
 from webapp.models.base import utcnow
 
@@ -74,7 +76,8 @@ def send_invitation(invitation_id: int, sealed_token: str) -> str:
     try:
         mail.send(message)
     except (OSError, smtplib.SMTPException) as exc:
-        invitation.email_error = f"The email could not be sent ({exc}); it is tried again."
+        what = say("work.invitation_email", recipient=invitation.email)
+        invitation.email_error = failures.describe(exc, what, final=False).reason
         db.session.commit()
         raise
     invitation.sent_at = utcnow()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from webapp.dimail.client import (
     DimailAuthError,
@@ -23,6 +23,7 @@ from webapp.dimail.client import (
     DimailRejected,
     DimailUnavailable,
 )
+from webapp.messages import Said, say
 
 
 class Kind(enum.StrEnum):
@@ -46,37 +47,42 @@ class RetryLater(Exception):  # noqa: N818 - it is an instruction, not an error
 # Transient causes are retried by RQ; the others fail the object at once.
 _TRANSIENT = frozenset({Kind.UNREACHABLE, Kind.CREDENTIALS, Kind.MAIL_DOWN, Kind.UNEXPECTED})
 
-_RETRYING = " It is tried again automatically."
-_GIVEN_UP = " It was tried several times; {again} once the cause is gone."
-# Unsent emails are queued again by the reconciler, whatever their job's tries.
-_LATER = " It is tried again automatically, every few minutes."
+_WITH_DETAIL = {
+    Kind.UNREACHABLE: "failure.unreachable",
+    Kind.BAD_ANSWER: "failure.bad_answer",
+    Kind.MAIL_DOWN: "failure.mail_down",
+    Kind.UNEXPECTED: "failure.unexpected",
+}
 
 
 @dataclass(frozen=True)
 class Failure:
     kind: Kind
-    cause: str  # the sentence without what happens next
+    cause: Said  # what went wrong, without what happens next
     final: bool  # no retry follows: the object is failed or left for a person to retry
-    again: str = "press Retry"  # what the person does then, on that page
+    again: Said = field(default_factory=lambda: say("again.retry"))  # what the person does then
 
     @property
     def transient(self) -> bool:
         return self.kind in _TRANSIENT
 
     @property
-    def reason(self) -> str:
-        """The whole sentence for the object's page."""
+    def reason(self) -> Said:
+        """The whole message for the object's page."""
         if not self.transient:
             return self.cause
         if not self.final:
-            return self.cause + _RETRYING
+            return say("failure.retrying", cause=self.cause)
         if self.kind == Kind.MAIL_DOWN:
-            return self.cause + _LATER
-        return self.cause + _GIVEN_UP.format(again=self.again)
+            # Unsent emails are queued again by the reconciler, whatever their job's tries.
+            return say("failure.every_few_minutes", cause=self.cause)
+        return say("failure.given_up", cause=self.cause, again=self.again)
 
 
-def _detail(exc: DimailError) -> str:
-    return exc.detail or (f"HTTP {exc.status}" if exc.status else type(exc).__name__)
+def _detail(exc: BaseException) -> str:
+    if isinstance(exc, DimailError):
+        return exc.detail or (f"HTTP {exc.status}" if exc.status else type(exc).__name__)
+    return str(exc) or type(exc).__name__
 
 
 def kind_of(exc: BaseException) -> Kind:
@@ -101,67 +107,48 @@ def kind_of(exc: BaseException) -> Kind:
     return Kind.UNEXPECTED
 
 
-def cause_of(exc: BaseException, kind: Kind, what: str, feature: str | None = None) -> str:
-    """`what` names the work in a few words ("the creation of jane@example.fr"); `feature`
-    what an older dimail may lack ("password resets")."""
-    if kind == Kind.UNREACHABLE:
-        return f"The mail platform could not be reached for {what} ({_detail(exc)})."
-    if kind == Kind.CREDENTIALS:
-        return (
-            f"This application could not log in to the mail platform for {what}: dimail "
-            "refused its credentials. The platform's staff must check DIMAIL_USER and "
-            "DIMAIL_PASSWORD."
-        )
-    if kind == Kind.NO_GRANT:
-        return (
-            f"This application's dimail account has no rights on this domain, so {what} "
-            "could not be done. The domain probably exists in dimail under another account: "
-            "the platform's staff must grant it to this application's account."
-        )
+def cause_of(exc: BaseException, kind: Kind, what: Said, feature: Said | None = None) -> Said:
+    """`what` names the work ("the creation of jane@example.fr"); `feature` what an older
+    dimail may lack ("password resets")."""
+    if kind in _WITH_DETAIL:
+        detail = type(exc).__name__ if kind == Kind.UNEXPECTED else _detail(exc)
+        return say(_WITH_DETAIL[kind], what=what, detail=detail)
+    if kind in (Kind.CREDENTIALS, Kind.NO_GRANT, Kind.MAIL_REFUSED):
+        return say(f"failure.{kind.value}", what=what)
     if kind == Kind.NOT_SUPPORTED:
-        return f"This mail platform (an older dimail) does not offer {feature or what}."
-    if kind == Kind.BAD_ANSWER:
-        return (
-            f"The mail platform gave an answer this application cannot use for {what} "
-            f"({_detail(exc)}). The platform's staff can find the details in the log."
-        )
+        return say("failure.not_supported", feature=feature or what)
     if kind == Kind.SETTINGS:
-        return f"This application's dimail settings are wrong ({_detail(exc)})."
-    if kind == Kind.REFUSED:
-        return f"dimail refused {what}: {conflict_words(exc) or _detail(exc)}"
-    if kind == Kind.MAIL_DOWN:
-        return f"{_capital(what)} could not be sent ({exc})."
-    if kind == Kind.MAIL_REFUSED:
-        return f"{_capital(what)} could not be delivered: the mail server refused the address."
-    return f"An unexpected error stopped {what} ({type(exc).__name__})."
+        return say("failure.settings", detail=_detail(exc))
+    return say("failure.refused", what=what, detail=refusal_of(exc) or _detail(exc))
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def conflict_words(exc: BaseException) -> str | None:
-    """dimail's 409 about the webmail context, in words a domain owner can act on."""
-    if not isinstance(exc, DimailConflict):
-        return None
+def refusal_of(exc: BaseException) -> Said | None:
+    """Why dimail refused, in words a domain owner can act on, when we know them: the reason
+    a job gave its refusal (`exc.said`), or dimail's 409 about the webmail context."""
+    if getattr(exc, "said", None) is not None:
+        return exc.said
     context = getattr(exc, "context_name", None)
-    if context:
-        return (
-            f"the domain is already mapped to the webmail context {context} in dimail; "
-            "the platform's staff must move it or remove it from that context"
-        )
+    if isinstance(exc, DimailConflict) and context:
+        return say("refusal.webmail_context", context=context)
     return None
+
+
+def refused(said: Said, status: int = 409) -> DimailRejected:
+    """A refusal a job decides itself (after asking dimail), with its reason as a message."""
+    exc = DimailRejected(str(said), status)
+    exc.said = said
+    return exc
 
 
 def describe(
     exc: BaseException,
-    what: str,
+    what: Said,
     final: bool,
-    feature: str | None = None,
-    again: str = "press Retry",
+    feature: Said | None = None,
+    again: Said | None = None,
 ) -> Failure:
     """The failure `exc` means for `what`; `final` when the job queue will not retry; `again`
-    what the person can do once the cause is gone."""
+    what the person can do once the cause is gone (press Retry, unless told)."""
     kind = kind_of(exc)
     final = final or kind not in _TRANSIENT
-    return Failure(kind, cause_of(exc, kind, what, feature), final, again)
+    return Failure(kind, cause_of(exc, kind, what, feature), final, again or say("again.retry"))

@@ -13,6 +13,7 @@ from webapp.dimail.listing import alias_pairs, personal_mailboxes
 from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
+from webapp.messages import Said, minute, say
 from webapp.models import (
     Alias,
     AliasStatus,
@@ -55,20 +56,27 @@ class ImportReport:
             self.refused_addresses.append(address)
 
     def __str__(self) -> str:
-        text = f"{self.mailboxes} mailbox(es) and {self.aliases} alias destination(s) imported"
+        return str(self.said())
+
+    def said(self) -> Said:
+        counts = {"mailboxes": self.mailboxes, "aliases": self.aliases}
         reasons = []
         if self.same_names:
-            reasons.append(f"{self.same_names} with the same names as another mailbox here")
+            reasons.append(say("import.same_names", count=self.same_names))
         if self.refused:
             shown = ", ".join(self.refused_addresses[:SHOWN])
-            if len(self.refused_addresses) > SHOWN:
-                shown += f" and {len(self.refused_addresses) - SHOWN} more"
-            reasons.append(f"{self.refused} not a valid local part here ({shown})")
+            more = len(self.refused_addresses) - SHOWN
+            if more > 0:
+                reasons.append(
+                    say("import.refused_more", count=self.refused, addresses=shown, more=more)
+                )
+            else:
+                reasons.append(say("import.refused", count=self.refused, addresses=shown))
         if self.too_long:
-            reasons.append(f"{self.too_long} with names or a destination too long to keep here")
+            reasons.append(say("import.too_long", count=self.too_long))
         if reasons:
-            text += f"; {self.skipped} skipped: " + "; ".join(reasons)
-        return text
+            return say("import.summary_skipped", **counts, skipped=self.skipped, reasons=reasons)
+        return say("import.summary", **counts)
 
 
 def _valid_here(local: str) -> bool:
@@ -145,12 +153,12 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
         )  # fmt: skip
         pairs.add(pair)
         report.aliases += 1
-    domain.import_summary = f"{report} on {now:%Y-%m-%d %H:%M} UTC."
+    domain.import_summary = say("import.done_at", summary=report.said(), at=minute(now))
     if report.mailboxes or report.aliases or report.skipped:
         audit.record(
             domain,
             "mailbox.imported",
-            f"{report}.",
+            say("audit.imported", summary=report.said()),
             target=domain.unicode_name,
             actor=actor,
         )
@@ -159,10 +167,10 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
 
 
 def _record_failure(exc: Exception, final: bool, domain_id: int, *_args) -> failures.Failure:
-    failure = failures.describe(exc, "the import from dimail", final, again="import again")
+    failure = failures.describe(exc, say("work.import"), final, again=say("again.import"))
     domain = db.session.get(Domain, domain_id)
     if domain is not None:
-        domain.import_summary = f"{failure.reason} ({utcnow():%Y-%m-%d %H:%M} UTC)"
+        domain.import_summary = say("import.failed_at", reason=failure.reason, at=minute(utcnow()))
     return failure
 
 

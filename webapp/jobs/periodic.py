@@ -161,8 +161,8 @@ def _unsent_confirmations(cutoff) -> int:
 def _unsent_status_emails(cutoff) -> int:
     """Status emails to support addresses whose job was lost or used up its tries (Redis or
     SMTP down for long): queued again, for changes of the last STATUS_EMAIL_DAYS only."""
+    from webapp.jobs.domain_status import NOTIFIED, status_email_job_id
     from webapp.jobs.emails import send_domain_status_email
-    from webapp.services.domain_status import NOTIFIED, status_email_job_id
 
     since = utcnow() - timedelta(days=STATUS_EMAIL_DAYS)
     owed = db.session.scalars(

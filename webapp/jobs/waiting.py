@@ -13,11 +13,11 @@ import uuid
 
 from webapp.extensions import db
 from webapp.jobs.context import job
+from webapp.jobs.domain_status import domain_enabled
 from webapp.models import Alias, Mailbox
 from webapp.models.alias import owed_clause as owed_alias
 from webapp.models.base import utcnow
 from webapp.models.mailbox import owed_clause as owed_mailbox
-from webapp.services.domain_status import domain_enabled
 
 
 def send_what_waited(sender, domain) -> bool:

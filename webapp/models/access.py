@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.messages import Said, say
 from webapp.models.base import utcnow
 
 
@@ -20,6 +21,11 @@ class Role(enum.StrEnum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+    @property
+    def said(self) -> Said:
+        """The role's name inside a message ("was invited as {role}")."""
+        return say(f"role.{self.value}")
 
     def __ge__(self, other):  # type: ignore[override]
         return self.rank >= Role(other).rank

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.messages import Said
 from webapp.models.base import utcnow
+from webapp.models.types import MessageText
 
 DEVNULL = "devnull@devnull"
 
@@ -42,7 +44,7 @@ class Alias(db.Model):
     # even if no answer says so, and removing it needs a delete in dimail (a tombstone).
     dimail_attempted_at: Mapped[datetime | None]
     sync_requested_at: Mapped[datetime | None] = mapped_column(index=True)
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    last_error: Mapped[Said | None] = mapped_column(MessageText)
 
     domain = relationship("Domain")
 

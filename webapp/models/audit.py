@@ -4,7 +4,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
+from webapp.messages import Said
 from webapp.models.base import utcnow
+from webapp.models.types import MessageText
 
 
 class AuditEntry(db.Model):
@@ -28,5 +30,5 @@ class AuditEntry(db.Model):
     actor_label: Mapped[str] = mapped_column(sa.String(254))
     kind: Mapped[str] = mapped_column(sa.String(40))
     target: Mapped[str] = mapped_column(sa.String(300), default="")
-    message: Mapped[str] = mapped_column(sa.Text)
+    message: Mapped[Said] = mapped_column(MessageText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,8 +5,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.messages import Said
 from webapp.models.base import utcnow
+from webapp.models.types import MessageText
 from webapp.validators import unicode_domain_name
+from webapp.wordings import WORDINGS
 
 
 class DomainStatus(enum.StrEnum):
@@ -18,20 +21,12 @@ class DomainStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        return WORDINGS[f"domain_status.{self.value}"]
 
     @property
     def explanation(self) -> str:
         return _EXPLANATIONS[self]
 
-
-_LABELS = {
-    DomainStatus.PENDING: "Pending",
-    DomainStatus.ENABLED: "Enabled",
-    DomainStatus.ACTION_REQUIRED: "Action required",
-    DomainStatus.FAILED: "Failed",
-    DomainStatus.DISABLED: "Disabled",
-}
 
 _EXPLANATIONS = {
     DomainStatus.PENDING: (
@@ -84,9 +79,9 @@ class Domain(db.Model):
     # False when the connected dimail cannot report checks (older servers).
     checks_supported: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # dimail's own words when it refused or could not be reached, for the page and support.
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    last_error: Mapped[Said | None] = mapped_column(MessageText)
     # What the last import from dimail brought in.
-    import_summary: Mapped[str | None] = mapped_column(sa.Text)
+    import_summary: Mapped[Said | None] = mapped_column(MessageText)
     # The last comparison with dimail (webapp.services.drift), computed by a job so that the
     # page never calls dimail; `drift_requested_at` is set while that job is owed.
     drift_report: Mapped[dict | None] = mapped_column(sa.JSON)

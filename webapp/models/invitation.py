@@ -6,7 +6,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.messages import Said
 from webapp.models.base import utcnow
+from webapp.models.types import MessageText
 
 
 def new_token() -> tuple[str, str]:
@@ -51,7 +53,7 @@ class Invitation(db.Model):
     sent_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
-    email_error: Mapped[str | None] = mapped_column(sa.Text)
+    email_error: Mapped[Said | None] = mapped_column(MessageText)
 
     domain = relationship("Domain")
     invited_by = relationship("User")

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.messages import Said
 from webapp.models.base import utcnow
+from webapp.models.types import MessageText
 
 
 class MailboxStatus(enum.StrEnum):
@@ -76,15 +78,15 @@ class Mailbox(db.Model):
     names_synced: Mapped[bool] = mapped_column(default=False)
     sync_requested_at: Mapped[datetime | None] = mapped_column(index=True)
     # dimail's words when it refused, or why it could not be reached.
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    last_error: Mapped[Said | None] = mapped_column(MessageText)
     confirmation_sent_at: Mapped[datetime | None]
     # Why the last email to the secondary address did not leave (SMTP down...).
-    email_error: Mapped[str | None] = mapped_column(sa.Text)
+    email_error: Mapped[Said | None] = mapped_column(MessageText)
     # The confirmation met a permanent refusal (the address, or dimail): the reconciler leaves
     # it until a person asks to send it again.
     email_given_up_at: Mapped[datetime | None]
     # Shown once after an action: "password reset sent", "not supported by this dimail"...
-    notice: Mapped[str | None] = mapped_column(sa.Text)
+    notice: Mapped[Said | None] = mapped_column(MessageText)
 
     domain = relationship("Domain")
 

@@ -8,12 +8,13 @@ from sqlalchemy.exc import OperationalError
 
 from webapp import audit
 from webapp.extensions import db
+from webapp.messages import Said, say
 from webapp.models import Domain, DomainAccess, Role, User
-from webapp.permissions import role_change_refusal, role_of
+from webapp.permissions import role_change_refusal
 from webapp.services.results import Result
 
-BUSY = "Someone else is changing this domain's collaborators right now: try again in a moment."
-GONE = "This person is not a collaborator of the domain (any more)."
+BUSY = say("access.busy")
+GONE = say("access.gone")
 
 # A no-op write on the domain's row: a row lock on PostgreSQL, the database's write lock on
 # SQLite. Plain SQL, so that no onupdate default of the model fires.
@@ -93,10 +94,20 @@ def _role_now(domain: Domain, actor, actor_role: Role | None) -> Role | None:
     (the actor demoted, or gone) counts, not the role read when the request began."""
     if actor.is_superuser:
         return actor_role
-    return role_of(actor, domain)
+    return role_of(domain, actor.id)
 
 
-def _refused(message: str) -> Result:
+def role_of(domain: Domain, user_id: int) -> Role | None:
+    """The role the user holds on the domain, or None."""
+    role = db.session.scalar(
+        db.select(DomainAccess.role).where(
+            DomainAccess.domain_id == domain.id, DomainAccess.user_id == user_id
+        )
+    )
+    return Role(role) if role else None
+
+
+def _refused(message: Said) -> Result:
     db.session.rollback()  # ends the transaction, and with it the lock, at once
     return Result.failure(message)
 
@@ -105,7 +116,7 @@ def change_role(domain: Domain, user_id: int, new_role: str, actor, actor_role) 
     try:
         new = Role(new_role)
     except ValueError:
-        return Result.failure(role="Choose viewer, administrator or owner.")
+        return Result.failure(role=say("access.choose_role"))
     if busy := _take_turns(domain):
         return Result.failure(busy)
     actor_role = _role_now(domain, actor, actor_role)
@@ -119,14 +130,15 @@ def change_role(domain: Domain, user_id: int, new_role: str, actor, actor_role) 
     email = access.user.email
     if new == current:
         db.session.rollback()
-        return Result.success(access, f"{email} is already {new.value}.")
+        return Result.success(access, say("access.already", email=email, role=Role(new).said))
     access.role = new
     audit.record(
-        domain, "access.changed", f"Role of {email} changed from {current.value} "
-        f"to {new.value}.", target=email,
+        domain, "access.changed",
+        say("audit.access_changed", email=email, old=Role(current).said, new=Role(new).said),
+        target=email,
     )  # fmt: skip
     db.session.commit()
-    return Result.success(access, f"{email} is now {new.value}.")
+    return Result.success(access, say("access.now", email=email, role=Role(new).said))
 
 
 def remove(domain: Domain, user_id: int, actor, actor_role) -> Result:
@@ -141,9 +153,7 @@ def remove(domain: Domain, user_id: int, actor, actor_role) -> Result:
     leaving = access.user_id == actor.id
     if leaving:
         refusal = (
-            "You are the last owner: make someone else owner before leaving."
-            if (current == Role.OWNER and owners <= 1)
-            else None
+            say("access.last_owner_leaving") if (current == Role.OWNER and owners <= 1) else None
         )
     else:
         refusal = role_change_refusal(actor, actor_role, current, None, owners)
@@ -151,7 +161,7 @@ def remove(domain: Domain, user_id: int, actor, actor_role) -> Result:
         return _refused(refusal)
     email = access.user.email
     db.session.delete(access)
-    message = f"{email} left the domain." if leaving else f"{email} no longer has access."
+    message = say("audit.access_left" if leaving else "audit.access_removed", email=email)
     audit.record(domain, "access.removed", message, target=email)
     db.session.commit()
     return Result.success(None, message)
@@ -164,14 +174,16 @@ def grant(domain: Domain, user: User, role: Role, *, actor=None) -> DomainAccess
         access = DomainAccess(domain_id=domain.id, user_id=user.id, role=Role(role))
         db.session.add(access)
         audit.record(
-            domain, "access.granted", f"{user.email} was given the {Role(role).value} role.",
+            domain, "access.granted",
+            say("audit.access_granted", email=user.email, role=Role(role).said),
             target=user.email, actor=actor,
         )  # fmt: skip
     elif Role(role) > Role(access.role):
         old = access.role
         access.role = Role(role)
         audit.record(
-            domain, "access.changed", f"Role of {user.email} changed from {old} to {role}.",
+            domain, "access.changed",
+            say("audit.access_changed", email=user.email, old=Role(old).said, new=Role(role).said),
             target=user.email, actor=actor,
         )  # fmt: skip
     return access

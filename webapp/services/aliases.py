@@ -8,13 +8,13 @@ from sqlalchemy.exc import IntegrityError
 from webapp import audit
 from webapp.extensions import db
 from webapp.jobs import aliases as jobs
+from webapp.messages import Said, say, then
 from webapp.models import DEVNULL, Alias, AliasStatus, Domain, DomainStatus
 from webapp.pagination import Page
-from webapp.services.mailboxes import QUEUE_DOWN
 from webapp.services.results import Result
 from webapp.validators import InvalidValue, normalise_email_address, normalise_local_part
 
-DOMAIN_DISABLED = "This domain is disabled: its aliases cannot be changed."
+DOMAIN_DISABLED = say("alias.domain_disabled")
 
 
 def _destination(raw: str) -> str:
@@ -40,10 +40,11 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
         f"{local_part}@{domain.name}",
         f"{local_part}@{domain.unicode_name}",
     ):
-        errors["destination"] = "An alias cannot send mail to itself."
+        errors["destination"] = say("alias.to_itself")
     if errors:
         return Result.failure(**errors)
-    duplicate = f"{local_part}@{domain.unicode_name} already sends to {destination}."
+    address = f"{local_part}@{domain.unicode_name}"
+    duplicate = say("alias.duplicate", address=address, destination=destination)
     existing = _find(domain, local_part, destination)
     if existing is not None and existing.status == AliasStatus.FAILED:
         return _retry(domain, existing)  # adding a failed destination again is its Retry
@@ -51,23 +52,25 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
         return Result.failure(destination=duplicate)
     alias = Alias(domain_id=domain.id, local_part=local_part, destination=destination)
     db.session.add(alias)
-    label = f"{local_part}@{domain.unicode_name} → {destination}"
+    label = f"{address} → {destination}"
     audit.record(
-        domain,
-        "alias.added",
-        f"{local_part}@{domain.unicode_name} now also sends to {destination}.",
+        domain, "alias.added", say("audit.alias_added", address=address, destination=destination),
         target=label,
-    )
+    )  # fmt: skip
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return Result.failure(destination=duplicate)
     if domain.status != DomainStatus.ENABLED:
-        return Result.success(alias, f"{label} is recorded; it is sent when the domain is ready.")
+        return Result.success(alias, say("alias.recorded_for_later", pair=label))
     if not jobs.request_sync(alias):
-        return Result.success(alias, f"{label} is recorded. {QUEUE_DOWN}", "warning")
-    return Result.success(alias, f"{label} is being added on the mail platform.")
+        return Result.success(alias, _queue_down(label), "warning")
+    return Result.success(alias, say("alias.being_added", pair=label))
+
+
+def _queue_down(label: str) -> Said:
+    return then(say("alias.recorded", pair=label), say("queue.down"))
 
 
 def _retry(domain: Domain, alias: Alias) -> Result:
@@ -76,10 +79,10 @@ def _retry(domain: Domain, alias: Alias) -> Result:
     alias.last_error = None
     if domain.status != DomainStatus.ENABLED:
         db.session.commit()
-        return Result.success(alias, f"{label} is recorded; it is sent when the domain is ready.")
+        return Result.success(alias, say("alias.recorded_for_later", pair=label))
     if not jobs.request_sync(alias):
-        return Result.success(alias, f"{label} is recorded. {QUEUE_DOWN}", "warning")
-    return Result.success(alias, f"Trying {label} again on the mail platform.")
+        return Result.success(alias, _queue_down(label), "warning")
+    return Result.success(alias, say("alias.trying_again", pair=label))
 
 
 def _find(domain: Domain, local_part: str, destination: str) -> Alias | None:
@@ -102,14 +105,14 @@ def remove(domain: Domain, local_part: str, destination: str | None) -> Result:
         stmt = stmt.where(Alias.destination == (destination or "").strip().lower())
     rows = db.session.scalars(stmt).all()
     if not rows:
-        return Result.failure("There is no such alias (it may have been removed already).")
+        return Result.failure(say("alias.no_such"))
     to_sync = []
     for alias in rows:
         address = f"{alias.local_part}@{domain.unicode_name}"
         audit.record(
             domain,
             "alias.removed",
-            f"{address} no longer sends to {alias.destination}.",
+            say("audit.alias_removed", address=address, destination=alias.destination),
             target=f"{address} → {alias.destination}",
         )
         if _forget_if_never_sent(alias):
@@ -124,13 +127,12 @@ def remove(domain: Domain, local_part: str, destination: str | None) -> Result:
     if to_sync and domain.status == DomainStatus.ENABLED:
         for alias in to_sync:
             if not jobs.request_sync(alias):
-                return Result.success(None, f"{what} will be removed. {QUEUE_DOWN}", "warning")
-        return Result.success(None, f"{what} is being removed from the mail platform.")
+                later = then(say("alias.will_be_removed", what=what), say("queue.down"))
+                return Result.success(None, later, "warning")
+        return Result.success(None, say("alias.being_removed", what=what))
     if to_sync:
-        return Result.success(
-            None, f"{what} will be removed from the mail platform as soon as the domain is ready."
-        )
-    return Result.success(None, f"{what} is removed.")
+        return Result.success(None, say("alias.removed_when_ready", what=what))
+    return Result.success(None, say("alias.removed", what=what))
 
 
 def _forget_if_never_sent(alias: Alias) -> bool:

@@ -11,24 +11,17 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import audit
 from webapp.extensions import db
+from webapp.jobs.domain_status import change_status, next_check_delay
 from webapp.jobs.domains import request_sync
 from webapp.jobs.queue import enqueue_once
+from webapp.messages import say, then
 from webapp.models import Alias, Domain, DomainAccess, DomainStatus, MailboxCount, Role, User
 from webapp.models.base import utcnow
 from webapp.pagination import paginate_rows
-from webapp.services.domain_status import change_status, next_check_delay
 from webapp.services.results import Result
 from webapp.validators import InvalidValue, normalise_domain_name, normalise_email_address
 
-DUPLICATE_NAME = "This domain is already registered here."
-FOLLOW_UP_LATER = (
-    "The background queue cannot be reached right now, so the emails and the mailboxes that "
-    "waited for this domain leave as soon as it is back; nothing is lost."
-)
-QUEUE_DOWN = (
-    "The background queue cannot be reached right now, so nothing is lost: it is sent to the "
-    "mail platform as soon as the queue is back."
-)
+DUPLICATE_NAME = say("domain.duplicate")
 
 
 def create_domain(name: str, support_email: str, actor: User) -> Result:
@@ -55,7 +48,7 @@ def create_domain(name: str, support_email: str, actor: User) -> Result:
         audit.record(
             domain,
             "domain.created",
-            f"Domain {domain.unicode_name} created, with support email {email}.",
+            say("audit.domain_created", domain=domain.unicode_name, email=email),
             target=domain.unicode_name,
             actor=actor,
         )
@@ -64,23 +57,21 @@ def create_domain(name: str, support_email: str, actor: User) -> Result:
         # Another request registered the same name between our check and our insert.
         db.session.rollback()
         return Result.failure(name=DUPLICATE_NAME)
+    created = say("domain.created", domain=domain.unicode_name)
     if not request_sync(domain):
-        return Result.success(
-            domain, f"The domain {domain.unicode_name} was created. {QUEUE_DOWN}", "warning"
-        )
-    return Result.success(
-        domain,
-        f"The domain {domain.unicode_name} was created. It is being set up on the mail platform.",
-    )
+        return Result.success(domain, then(created, say("queue.down")), "warning")
+    return Result.success(domain, then(created, say("domain.being_set_up")))
 
 
 def request_check(domain: Domain) -> Result:
     """ "Check now": ask dimail again (also the retry after a failure)."""
     if domain.status == DomainStatus.DISABLED:
-        return Result.failure("A disabled domain is not checked. Platform staff can enable it.")
+        return Result.failure(say("domain.not_checked_disabled"))
     if not request_sync(domain):
-        return Result.success(domain, f"The check is recorded. {QUEUE_DOWN}", "warning")
-    return Result.success(domain, "A new check has started.")
+        return Result.success(
+            domain, then(say("domain.check_recorded"), say("queue.down")), "warning"
+        )
+    return Result.success(domain, say("domain.check_started"))
 
 
 def request_import(domain: Domain, actor: User | None = None) -> Result:
@@ -88,13 +79,11 @@ def request_import(domain: Domain, actor: User | None = None) -> Result:
     from webapp.jobs.imports import import_from_dimail
 
     if domain.status != DomainStatus.ENABLED:
-        return Result.failure("Only an enabled domain can be imported from the mail platform.")
+        return Result.failure(say("domain.import_enabled_only"))
     asked_by = getattr(actor or _logged_in_user(), "id", None)
     if not enqueue_once(import_from_dimail, domain.id, asked_by, job_id=f"import-{domain.id}"):
-        return Result.failure("The background queue cannot be reached; try again in a moment.")
-    return Result.success(
-        domain, "The import has started; what the mail platform has appears in a moment."
-    )
+        return Result.failure(say("queue.down_try_again"))
+    return Result.success(domain, say("domain.import_started"))
 
 
 def _logged_in_user() -> User | None:
@@ -107,14 +96,15 @@ def set_status(domain: Domain, status: str, actor: User) -> Result:
     try:
         new_status = DomainStatus(status)
     except ValueError:
-        return Result.failure(status="Choose one of the listed statuses.")
+        return Result.failure(status=say("domain.choose_status"))
+    status_word = new_status.label.lower()
     if new_status == domain.status:
-        return Result.success(domain, f"The domain is already {new_status.label.lower()}.")
+        return Result.success(domain, say("domain.status_already", status=status_word))
     # Set by hand: the next periodic check comes after the usual delay for the new status.
     domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(new_status))
-    done = f"The domain is now {new_status.label.lower()}."
-    if not change_status(domain, new_status, reason="set by hand"):
-        return Result.success(domain, f"{done} {FOLLOW_UP_LATER}", "warning")
+    done = say("domain.status_now", status=status_word)
+    if not change_status(domain, new_status, reason=say("domain_status.set_by_hand")):
+        return Result.success(domain, then(done, say("queue.down_follow_up")), "warning")
     return Result.success(domain, done)
 
 
@@ -215,8 +205,8 @@ def request_drift(domain: Domain) -> Result:
     job_id = drift.job_id("compare", domain.id)
     if not enqueue_once(drift.compare_with_dimail, domain.id, job_id=job_id):
         _drop_drift_mark(domain)
-        return Result.failure("The background queue cannot be reached; try again in a moment.")
-    return Result.success(domain, "The comparison with the mail platform has started.")
+        return Result.failure(say("queue.down_try_again"))
+    return Result.success(domain, say("domain.drift_started"))
 
 
 def request_push(domain: Domain, actor: User | None = None) -> Result:
@@ -224,17 +214,15 @@ def request_push(domain: Domain, actor: User | None = None) -> Result:
     from webapp.jobs import drift
 
     if domain.status != DomainStatus.ENABLED:
-        return Result.failure("Only an enabled domain can be sent again to the mail platform.")
+        return Result.failure(say("domain.push_enabled_only"))
     asked_by = getattr(actor or _logged_in_user(), "id", None)
     domain.drift_requested_at = utcnow()
     db.session.commit()
     job_id = drift.job_id("push", domain.id)
     if not enqueue_once(drift.push_to_dimail, domain.id, asked_by, job_id=job_id):
         _drop_drift_mark(domain)
-        return Result.failure("The background queue cannot be reached; try again in a moment.")
-    return Result.success(
-        domain, "What the mail platform lost is being sent again; compare again in a moment."
-    )
+        return Result.failure(say("queue.down_try_again"))
+    return Result.success(domain, say("domain.push_started"))
 
 
 def _drop_drift_mark(domain: Domain) -> None:

@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from webapp import audit, secrets_box
 from webapp.extensions import db
 from webapp.jobs.queue import enqueue_once
-from webapp.models import Domain, DomainAccess, Invitation, Role, User
+from webapp.messages import say
+from webapp.models import Domain, Invitation, Role, User
 from webapp.models.base import utcnow
 from webapp.models.invitation import hash_token, new_token
 from webapp.models.user import normalise_email
-from webapp.permissions import grantable_roles
+from webapp.permissions import ABOVE_OWN, grantable_roles
 from webapp.services import accesses
 from webapp.services.accounts import find_user_by_email, password_problem
 from webapp.services.results import Result
@@ -37,14 +38,6 @@ def pending(domain: Domain) -> list[Invitation]:
     ).all()
 
 
-def _role_of(domain: Domain, user: User) -> str | None:
-    return db.session.scalar(
-        db.select(DomainAccess.role).where(
-            DomainAccess.domain_id == domain.id, DomainAccess.user_id == user.id
-        )
-    )
-
-
 def _lifetime() -> timedelta:
     return timedelta(days=current_app.config["INVITATION_DAYS"])
 
@@ -59,15 +52,15 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
     try:
         role = Role(role)
         if role not in allowed:
-            errors["role"] = "You cannot give a role above your own."
+            errors["role"] = ABOVE_OWN
     except ValueError:
-        errors["role"] = "Choose viewer, administrator or owner."
+        errors["role"] = say("access.choose_role")
     if errors:
         return Result.failure(**errors)
 
     user = find_user_by_email(email)
     if user is not None:
-        if existing := _role_of(domain, user):
+        if existing := accesses.role_of(domain, user.id):
             return Result.failure(email=f"{email} is already a collaborator ({existing}).")
         accesses.grant(domain, user, role)
         try:
@@ -75,7 +68,7 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
         except IntegrityError:
             # Invited by someone else between our check and our insert: theirs stands.
             db.session.rollback()
-            existing = _role_of(domain, user) or role.value
+            existing = accesses.role_of(domain, user.id) or role
             return Result.failure(email=f"{email} is already a collaborator ({existing}).")
         return Result.success(user, f"{email} already has an account: they now have access.")
 
@@ -85,7 +78,10 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
         invited_by_id=actor.id, expires_at=utcnow() + _lifetime(),
     )  # fmt: skip
     db.session.add(invitation)
-    audit.record(domain, "invitation.sent", f"{email} was invited as {role.value}.", target=email)
+    audit.record(
+        domain, "invitation.sent", say("audit.invitation_sent", email=email, role=role.said),
+        target=email,
+    )  # fmt: skip
     try:
         db.session.commit()
     except IntegrityError:
@@ -125,8 +121,8 @@ def resend(invitation: Invitation) -> Result:
     token, invitation.token_hash = new_token()
     invitation.expires_at = utcnow() + _lifetime()
     audit.record(
-        invitation.domain_id, "invitation.sent", f"The invitation to {invitation.email} was "
-        "sent again.", target=invitation.email,
+        invitation.domain_id, "invitation.sent",
+        say("audit.invitation_sent_again", email=invitation.email), target=invitation.email,
     )  # fmt: skip
     db.session.commit()
     return _send(invitation, token, f"The invitation to {invitation.email} was sent again.")
@@ -138,7 +134,7 @@ def cancel(invitation: Invitation) -> Result:
     invitation.cancelled_at = utcnow()
     audit.record(
         invitation.domain_id, "invitation.cancelled",
-        f"The invitation to {invitation.email} was cancelled.", target=invitation.email,
+        say("audit.invitation_cancelled", email=invitation.email), target=invitation.email,
     )  # fmt: skip
     db.session.commit()
     return Result.success(invitation, f"The invitation to {invitation.email} is cancelled.")
@@ -208,7 +204,8 @@ def accept(invitation: Invitation, user: User) -> Result:
         accesses.grant(item.domain, user, Role(item.role), actor=user)
         audit.record(
             item.domain_id, "invitation.accepted",
-            f"{user.email} accepted the invitation as {item.role}.", target=user.email, actor=user,
+            say("audit.invitation_accepted", email=user.email, role=Role(item.role).said),
+            target=user.email, actor=user,
         )  # fmt: skip
         domains.append(item.domain)
     try:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import audit
 from webapp.extensions import db
 from webapp.jobs import mailboxes as jobs
+from webapp.messages import Said, say, then
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxCount, MailboxStatus
 from webapp.models.base import utcnow
 from webapp.models.mailbox import SEARCH_KEY_SEPARATOR, name_key
@@ -31,11 +32,7 @@ from webapp.validators import (
     suggest_local_part,
 )
 
-QUEUE_DOWN = (
-    "The background queue cannot be reached right now; nothing is lost: it is sent to the mail "
-    "platform as soon as the queue is back."
-)
-DOMAIN_DISABLED = "This domain is disabled: its mailboxes cannot be changed."
+DOMAIN_DISABLED = say("mailbox.domain_disabled")
 SORTS = {
     "name": (Mailbox.last_name, Mailbox.first_name),
     "-name": (Mailbox.last_name.desc(), Mailbox.first_name.desc()),
@@ -75,10 +72,8 @@ def _name_taken(domain: Domain, first: str, last: str, except_id: int | None = N
     taken = db.session.scalar(stmt)
     if taken is None:
         return None
-    return (
-        f"{first} {last} already has a mailbox here ({taken}@{domain.unicode_name}): the webmail "
-        "needs a different name for each person."
-    )
+    address = f"{taken}@{domain.unicode_name}"
+    return say("mailbox.name_taken", name=f"{first} {last}", address=address)
 
 
 def _taken_meanwhile(
@@ -87,10 +82,12 @@ def _taken_meanwhile(
     """The form's own message for a unique constraint that a parallel request won between our
     checks and our write. Caught before anything logs the statement with its parameters."""
     if local_part is not None and find(domain, local_part) is not None:
-        return Result.failure(local_part=f"{local_part}@{domain.unicode_name} already exists.")
+        return Result.failure(
+            local_part=say("mailbox.exists", address=f"{local_part}@{domain.unicode_name}")
+        )
     taken = _name_taken(domain, first, last)
     return Result.failure(
-        first_name=taken or f"{first} {last} was given to another mailbox at the same moment."
+        first_name=taken or say("mailbox.name_taken_meanwhile", name=f"{first} {last}")
     )
 
 
@@ -101,9 +98,7 @@ def _secondary(data: dict, address: str, errors: dict) -> str | None:
         errors["secondary_email"] = str(exc)
         return None
     if email == address.lower():
-        errors["secondary_email"] = (
-            "Use another address than the new mailbox itself: the confirmation goes there."
-        )
+        errors["secondary_email"] = say("mailbox.secondary_is_itself")
         return None
     return email
 
@@ -121,7 +116,7 @@ def create(domain: Domain, data: dict) -> Result:
         local_part = raw_local.lower()
     secondary = _secondary(data, f"{local_part}@{domain.name}", errors)
     if "local_part" not in errors and find(domain, local_part) is not None:
-        errors["local_part"] = f"{local_part}@{domain.unicode_name} already exists."
+        errors["local_part"] = say("mailbox.exists", address=f"{local_part}@{domain.unicode_name}")
     if first and last and (taken := _name_taken(domain, first, last)):
         errors["first_name"] = taken
     if errors:
@@ -141,8 +136,15 @@ def create(domain: Domain, data: dict) -> Result:
     audit.record(
         domain,
         "mailbox.created",
-        f"Mailbox {address} created for {first} {last}"
-        + (f", secondary email {secondary}." if secondary else "."),
+        say(
+            "audit.mailbox_created_secondary",
+            address=address,
+            first=first,
+            last=last,
+            secondary=secondary,
+        )
+        if secondary
+        else say("audit.mailbox_created", address=address, first=first, last=last),
         target=address,
     )
     try:
@@ -153,12 +155,13 @@ def create(domain: Domain, data: dict) -> Result:
     if domain.status != DomainStatus.ENABLED:
         return Result.success(
             mailbox,
-            f"{address} is recorded. It is created on the mail platform as soon as the domain "
-            "is ready, and its confirmation email is sent then.",
+            say("mailbox.recorded_for_later", address=address),
         )
     if not jobs.request_sync(mailbox):
-        return Result.success(mailbox, f"{address} is recorded. {QUEUE_DOWN}", "warning")
-    return Result.success(mailbox, f"{address} is being created on the mail platform.")
+        return Result.success(
+            mailbox, then(say("mailbox.recorded", address=address), say("queue.down")), "warning"
+        )
+    return Result.success(mailbox, say("mailbox.being_created", address=address))
 
 
 def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
@@ -175,17 +178,21 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
     if errors:
         return Result.failure(**errors)
     names_changed = (first, last) != (mailbox.first_name, mailbox.last_name)
+    none = say("audit.none")
     changes = [
-        f"{what}: {old or '(none)'} → {new or '(none)'}"
+        say("audit.mailbox_change", what=say(f"audit.{what}"), old=old or none, new=new or none)
         for what, old, new in (
-            ("first name", mailbox.first_name, first),
-            ("last name", mailbox.last_name, last),
-            ("secondary email", mailbox.secondary_email, secondary),
+            ("first_name", mailbox.first_name, first),
+            ("last_name", mailbox.last_name, last),
+            ("secondary_email", mailbox.secondary_email, secondary),
         )
         if old != new
     ]
     if changes:
-        audit.record(domain, "mailbox.edited", "; ".join(changes) + ".", target=_target(mailbox))
+        audit.record(
+            domain, "mailbox.edited", say("audit.mailbox_edited", changes=changes),
+            target=_target(mailbox),
+        )  # fmt: skip
     mailbox.first_name, mailbox.last_name = first, last
     mailbox.name_key = name_key(first, last)
     mailbox.secondary_email = secondary
@@ -197,35 +204,35 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
         return _taken_meanwhile(domain, first, last)
     if names_changed and mailbox.dimail_created_at is not None:
         mailbox.names_synced = False
-        return _sync(mailbox, "The new names are being sent to the mail platform.")
+        return _sync(mailbox, say("mailbox.names_being_sent"))
     if names_changed:
         _move_mark(mailbox)
     db.session.commit()
-    return Result.success(mailbox, "The mailbox is saved.")
+    return Result.success(mailbox, say("mailbox.saved"))
 
 
 def set_enabled(mailbox: Mailbox, enabled: bool) -> Result:
     if mailbox.domain.status == DomainStatus.DISABLED:
         return Result.failure(DOMAIN_DISABLED)
-    if mailbox.enabled_wanted == enabled:
-        return Result.success(
-            mailbox, f"The mailbox is already {'enabled' if enabled else 'disabled'}."
-        )
-    mailbox.enabled_wanted = enabled
     verb = "enabled" if enabled else "disabled"
+    if mailbox.enabled_wanted == enabled:
+        return Result.success(mailbox, say(f"mailbox.already_{verb}"))
+    mailbox.enabled_wanted = enabled
     audit.record(
         mailbox.domain,
         f"mailbox.{verb}",
-        f"Mailbox {_target(mailbox)} {verb}"
-        + ("." if mailbox.dimail_created_at else " (applies when it is created)."),
+        say(
+            f"audit.mailbox_{verb}" + ("" if mailbox.dimail_created_at else "_later"),
+            address=_target(mailbox),
+        ),
         target=_target(mailbox),
     )
     if mailbox.dimail_created_at is None:
         _move_mark(mailbox)
         db.session.commit()
-        return Result.success(mailbox, "Saved; it applies when the mailbox is created.")
+        return Result.success(mailbox, say("mailbox.saved_until_created"))
     mailbox.status = MailboxStatus.ENABLED if enabled else MailboxStatus.DISABLED
-    return _sync(mailbox, f"{mailbox.address} is being {verb} on the mail platform.")
+    return _sync(mailbox, say(f"mailbox.being_{verb}", address=mailbox.address))
 
 
 def retry(mailbox: Mailbox) -> Result:
@@ -238,8 +245,8 @@ def retry(mailbox: Mailbox) -> Result:
     mailbox.last_error = None
     if mailbox.domain.status != DomainStatus.ENABLED:
         db.session.commit()
-        return Result.success(mailbox, "It will be sent when the domain is ready.")
-    return _sync(mailbox, "Trying again.")
+        return Result.success(mailbox, say("mailbox.sent_when_ready"))
+    return _sync(mailbox, say("mailbox.trying_again"))
 
 
 def confirmation_owed(mailbox: Mailbox) -> bool:
@@ -257,8 +264,12 @@ def _send_confirmation_again(mailbox: Mailbox) -> Result:
     mailbox.email_given_up_at = None
     db.session.commit()
     if not jobs.request_confirmation(mailbox):
-        return Result.success(mailbox, f"The confirmation is owed. {QUEUE_DOWN}", "warning")
-    return Result.success(mailbox, f"The confirmation is being sent to {mailbox.secondary_email}.")
+        return Result.success(
+            mailbox, then(say("mailbox.confirmation_owed"), say("queue.down")), "warning"
+        )
+    return Result.success(
+        mailbox, say("mailbox.confirmation_being_sent", recipient=mailbox.secondary_email)
+    )
 
 
 def _target(mailbox: Mailbox) -> str:
@@ -275,44 +286,46 @@ def _requester_id() -> int | None:
 def _move_mark(mailbox: Mailbox) -> None:
     """A change to a mailbox that is on its way to dimail: moving its mark tells a job running
     right now that the row changed under it, so that it does not write over the change and
-    takes it along instead (webapp.jobs.mailboxes._record)."""
+    takes it along instead (webapp.jobs.mailboxes.rows)."""
     if mailbox.sync_requested_at is not None:
         mailbox.sync_requested_at = utcnow()
 
 
-def _sync(mailbox: Mailbox, message: str) -> Result:
+def _sync(mailbox: Mailbox, message: Said) -> Result:
     if not jobs.request_sync(mailbox):
-        return Result.success(mailbox, f"Saved. {QUEUE_DOWN}", "warning")
+        return Result.success(
+            mailbox, then(say("mailbox.saved_short"), say("queue.down")), "warning"
+        )
     return Result.success(mailbox, message)
 
 
-def _ready_for_action(mailbox: Mailbox) -> str | None:
+def _ready_for_action(mailbox: Mailbox) -> Said | None:
     if mailbox.domain.status == DomainStatus.DISABLED:
         return DOMAIN_DISABLED
     if mailbox.dimail_created_at is None:
-        return "The mailbox does not exist on the mail platform yet."
+        return say("mailbox.not_in_dimail_yet")
     if not mailbox.secondary_email:
-        return "This mailbox has no secondary email to send it to: add one first."
+        return say("mailbox.no_secondary")
     if not mailbox.domain.checks_supported:
-        return "The connected mail platform (an older dimail) does not offer this action."
+        return say("mailbox.action_not_supported")
     return None
 
 
 def reset_password(mailbox: Mailbox) -> Result:
     if problem := _ready_for_action(mailbox):
         return Result.failure(problem)
-    message = f"A new password is being generated and sent to {mailbox.secondary_email}."
+    message = say("mailbox.password_being_sent", recipient=mailbox.secondary_email)
     return _start_action(mailbox, jobs.reset_password, message)
 
 
 def send_login_link(mailbox: Mailbox) -> Result:
     if problem := _ready_for_action(mailbox):
         return Result.failure(problem)
-    message = f"A login link is being sent to {mailbox.secondary_email}."
+    message = say("mailbox.login_link_being_sent", recipient=mailbox.secondary_email)
     return _start_action(mailbox, jobs.send_login_link, message)
 
 
-def _start_action(mailbox: Mailbox, job, message: str) -> Result:
+def _start_action(mailbox: Mailbox, job, message: Said) -> Result:
     """The page shows this action's progress, never the outcome of an earlier one: its notice
     is replaced now, then by the job with "sent", dimail's refusal or why it waits."""
     previous, mailbox.notice = mailbox.notice, message
@@ -320,7 +333,7 @@ def _start_action(mailbox: Mailbox, job, message: str) -> Result:
     if not jobs.enqueue_action(job, mailbox, _requester_id()):
         mailbox.notice = previous
         db.session.commit()
-        return Result.failure("The background queue cannot be reached; try again in a moment.")
+        return Result.failure(say("queue.down_try_again"))
     return Result.success(mailbox, message)
 
 

@@ -1,5 +1,12 @@
 from dataclasses import dataclass, field
 
+from webapp.messages import Said
+
+
+def _text(message) -> str:
+    # Rendered here, in the request that shows it: flashes travel in the session as text.
+    return str(message) if isinstance(message, Said) else message
+
 
 @dataclass
 class Result:
@@ -12,10 +19,14 @@ class Result:
     # The flash category the message deserves: "success", "warning"...
     category: str = "success"
 
+    def __post_init__(self):
+        self.message = _text(self.message)
+        self.errors = {name: _text(text) for name, text in self.errors.items()}
+
     @classmethod
-    def success(cls, value=None, message: str = "", category: str = "success") -> "Result":
+    def success(cls, value=None, message: str | Said = "", category: str = "success") -> "Result":
         return cls(ok=True, value=value, message=message, category=category)
 
     @classmethod
-    def failure(cls, message: str = "", **errors: str) -> "Result":
+    def failure(cls, message: str | Said = "", **errors: str | Said) -> "Result":
         return cls(ok=False, errors=errors, message=message)

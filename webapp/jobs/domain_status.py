@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from webapp import audit
 from webapp.extensions import db
 from webapp.jobs.queue import enqueue_once
+from webapp.messages import Said, say
 from webapp.models import Domain, DomainStatus
 from webapp.models.base import utcnow
 
@@ -34,15 +35,14 @@ def change_status(
     domain: Domain,
     new_status: DomainStatus,
     *,
-    commit: bool = True,
-    reason: str = "",
+    reason: Said | str | None = None,
     expected: DomainStatus | None = None,
 ) -> bool:
     """Set the status. Side effects run after the commit. Returns False when the work that
     follows the change (emails, what waited for the domain) could not be queued because Redis
     is unreachable: it is recorded as owed, and the reconciler queues it later.
 
-    `reason` says why, for the audit log: the check's outcome, dimail's refusal, "set by hand".
+    `reason` says why, for the audit log: the check's outcome, dimail's refusal, set by hand.
     The log entry is committed with the change.
 
     `expected`: the status the caller's decision was based on (a job that read it before its
@@ -54,19 +54,21 @@ def change_status(
     if expected is not None:
         _compare_and_set(domain, old_status, new_status)
     if old_status == new_status:
-        if commit:
-            db.session.commit()
+        db.session.commit()
         return True
     domain.status = new_status
     domain.status_changed_at = utcnow()
     domain.status_email_due = new_status in NOTIFIED
-    message = f"{DomainStatus(old_status).label} → {new_status.label}"
-    audit.record(
-        domain,
-        "domain.status",
-        f"{message}: {reason}" if reason else f"{message}.",
-        target=domain.unicode_name,
+    statuses = {
+        "old": say(f"domain_status.{old_status}"),
+        "new": say(f"domain_status.{new_status}"),
+    }
+    said = (
+        say("audit.domain_status_because", **statuses, reason=reason)
+        if reason
+        else say("audit.domain_status", **statuses)
     )
+    audit.record(domain, "domain.status", said, target=domain.unicode_name)
     db.session.commit()
     log.info("domain %s: %s -> %s", domain.name, old_status, new_status)
     return _after_change(domain, new_status)
