@@ -18,20 +18,6 @@ FORM = {
 }
 
 
-@pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
-def enabled(owner, make_domain, dimail):
-    domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    dimail.add_domain("acme.fr")
-    return domain
-
-
 def mailbox(local_part="jane.doe"):
     return db.session.scalar(db.select(Mailbox).where(Mailbox.local_part == local_part))
 
