@@ -22,18 +22,11 @@ FORM = {
 }
 
 
-def _token(simulator):
-    answer = requests.get(
-        f"{simulator.url}/token/", auth=(simulator.user, simulator.password), timeout=5
-    )
-    return answer.json()["access_token"]
-
-
 def in_dimail_mailbox(simulator, local, given, domain="acme.fr"):
     requests.post(
         f"{simulator.url}/domains/{domain}/mailboxes/{local}",
         json={"givenName": given, "surName": "X", "displayName": f"{given} X"},
-        headers={"Authorization": f"Bearer {_token(simulator)}"},
+        headers={"Authorization": f"Bearer {simulator.token()}"},
         timeout=5,
     ).raise_for_status()
 
@@ -216,7 +209,7 @@ def test_imports_write_one_entry_with_the_counts(app, client, owner, enabled, di
     requests.post(
         f"{dimail.url}/domains/acme.fr/aliases/",
         json={"user_name": "contact", "destination": "anna@acme.fr"},
-        headers={"Authorization": f"Bearer {_token(dimail)}"},
+        headers={"Authorization": f"Bearer {dimail.token()}"},
         timeout=5,
     ).raise_for_status()
     runner = app.test_cli_runner()
