@@ -211,3 +211,29 @@ def login_as(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def make_owner(make_user, login_as):
+    """A user made and logged in, who then owns the domains the tests create through the app."""
+
+    def make(email: str = "owner@example.org", **user) -> User:
+        owner = make_user(email, **user)
+        login_as(owner)
+        return owner
+
+    return make
+
+
+@pytest.fixture
+def owner(make_owner) -> User:
+    """owner@example.org, logged in (a test module that needs another one overrides this)."""
+    return make_owner()
+
+
+@pytest.fixture
+def enabled(owner, make_domain, dimail) -> Domain:
+    """acme.fr, owned by `owner` and enabled, both here and in the dimail simulator."""
+    domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
+    dimail.add_domain("acme.fr")
+    return domain

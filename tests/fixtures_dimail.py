@@ -86,6 +86,11 @@ class RunningSimulator:
         )
         answer.raise_for_status()
 
+    def token(self) -> str:
+        """A bearer token for the first user, for tests that call the API themselves."""
+        answer = requests.get(f"{self.url}/token/", auth=(self.user, self.password), timeout=5)
+        return answer.json()["access_token"]
+
     def set_dns(self, name: str, ok: bool = True) -> None:
         """Say the owner of `name` has (or has not) published the expected DNS records."""
         with self.sim.lock:

@@ -21,20 +21,6 @@ CREATE = "POST /domains/{d}/aliases/"
 DELETE = "DELETE /domains/{d}/aliases/{local_part}/{destination}"
 
 
-@pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
-def enabled(owner, make_domain, dimail):
-    domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    dimail.add_domain("acme.fr")
-    return domain
-
-
 def add(client, local_part, destination, *, htmx=False):
     return client.post_form(
         ALIASES, {"local_part": local_part, "destination": destination}, htmx=htmx

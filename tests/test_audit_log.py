@@ -23,32 +23,11 @@ FORM = {
 }
 
 
-@pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
-def enabled(owner, make_domain, dimail):
-    domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    dimail.add_domain("acme.fr")
-    return domain
-
-
-def _token(simulator):
-    answer = requests.get(
-        f"{simulator.url}/token/", auth=(simulator.user, simulator.password), timeout=5
-    )
-    return answer.json()["access_token"]
-
-
 def in_dimail_mailbox(simulator, local, given, domain="acme.fr"):
     requests.post(
         f"{simulator.url}/domains/{domain}/mailboxes/{local}",
         json={"givenName": given, "surName": "X", "displayName": f"{given} X"},
-        headers={"Authorization": f"Bearer {_token(simulator)}"},
+        headers={"Authorization": f"Bearer {simulator.token()}"},
         timeout=5,
     ).raise_for_status()
 
@@ -233,7 +212,7 @@ def test_imports_write_one_entry_with_the_counts(app, client, owner, enabled, di
     requests.post(
         f"{dimail.url}/domains/acme.fr/aliases/",
         json={"user_name": "contact", "destination": "anna@acme.fr"},
-        headers={"Authorization": f"Bearer {_token(dimail)}"},
+        headers={"Authorization": f"Bearer {dimail.token()}"},
         timeout=5,
     ).raise_for_status()
     runner = app.test_cli_runner()

@@ -15,13 +15,6 @@ from webapp.models.base import utcnow
 
 
 @pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
 def enabled_events(app):
     seen = []
 

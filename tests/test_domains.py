@@ -4,13 +4,6 @@ from webapp.extensions import db
 from webapp.models import Domain, DomainAccess, DomainStatus, Role
 
 
-@pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
 def create(client, name, support_email="support@example.org", **kwargs):
     return client.post_form("/domains/", {"name": name, "support_email": support_email}, **kwargs)
 

@@ -18,13 +18,6 @@ PERSON = {
 }
 
 
-@pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
 def use(app, simulator):
     app.config.update(
         DIMAIL_URL=simulator.url, DIMAIL_USER=simulator.user, DIMAIL_PASSWORD=simulator.password

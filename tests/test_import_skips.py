@@ -23,15 +23,8 @@ def enabled(make_user, make_domain, dimail):
     return domain
 
 
-def _token(simulator):
-    answer = requests.get(
-        f"{simulator.url}/token/", auth=(simulator.user, simulator.password), timeout=5
-    )
-    return answer.json()["access_token"]
-
-
 def _in_dimail(simulator, mailboxes=(), aliases=()):
-    headers = {"Authorization": f"Bearer {_token(simulator)}"}
+    headers = {"Authorization": f"Bearer {simulator.token()}"}
     for local, given in mailboxes:
         requests.post(
             f"{simulator.url}/domains/acme.fr/mailboxes/{local}",

@@ -12,10 +12,9 @@ from webapp.services.accounts import find_user_by_email
 
 
 @pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org", name="Olive Owner")
-    login_as(user)
-    return user
+def owner(make_owner):
+    """The shared owner, with a name: invitations say who sent them."""
+    return make_owner(name="Olive Owner")
 
 
 @pytest.fixture

@@ -63,13 +63,6 @@ def _error(cls):
     return cls("boom", 500 if cls is DimailUnavailable else 400, "POST", "/domains/")
 
 
-@pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
 def _ready_mailbox(domain) -> Mailbox:
     box = Mailbox(
         domain_id=domain.id, local_part="jane", first_name="Jane", last_name="Doe",

@@ -18,20 +18,6 @@ FORM = {
 }
 
 
-@pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
-def enabled(owner, make_domain, dimail):
-    domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    dimail.add_domain("acme.fr")
-    return domain
-
-
 def mailbox(local_part="jane.doe"):
     return db.session.scalar(db.select(Mailbox).where(Mailbox.local_part == local_part))
 
@@ -281,7 +267,7 @@ def test_someone_elses_address_in_dimail_fails_with_the_reason(client, enabled, 
     requests.post(
         f"{dimail.url}/domains/acme.fr/mailboxes/jane.doe",
         json={"givenName": "Other", "surName": "Person", "displayName": "Other Person"},
-        headers={"Authorization": f"Bearer {_token(dimail)}"},
+        headers={"Authorization": f"Bearer {dimail.token()}"},
         timeout=5,
     ).raise_for_status()
     client.post_form("/domains/acme.fr/mailboxes/", FORM)
@@ -293,13 +279,6 @@ def test_someone_elses_address_in_dimail_fails_with_the_reason(client, enabled, 
     assert "someone else" in page and "Retry" in page
     assert client.post_form("/domains/acme.fr/mailboxes/jane.doe/retry").status_code == 303
     assert mailbox().status == MailboxStatus.PENDING and mailbox().syncing
-
-
-def _token(simulator):
-    answer = requests.get(
-        f"{simulator.url}/token/", auth=(simulator.user, simulator.password), timeout=5
-    )
-    return answer.json()["access_token"]
 
 
 def test_a_lost_answer_creates_nothing_twice(client, enabled, dimail, run_jobs, outbox):
@@ -450,7 +429,7 @@ def test_viewers_see_mailboxes_but_cannot_create(client, make_user, make_domain,
 
 
 def test_import_brings_what_dimail_has_once(app, client, enabled, dimail):
-    token = _token(dimail)
+    token = dimail.token()
     headers = {"Authorization": f"Bearer {token}"}
     # dimail lists its technical oxadmin@acme.fr of its own (real servers do): never imported.
     for local, given in (("anna", "Anna"), ("Bob", "Bob")):

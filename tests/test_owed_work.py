@@ -32,13 +32,6 @@ PERSON = {
 
 
 @pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
-
-
-@pytest.fixture
 def acme(owner, make_domain, dimail, run_jobs, client, outbox):
     """acme.fr, enabled in dimail and here, with jane@acme.fr created and confirmed."""
     form = {"name": "acme.fr", "support_email": "it@acme.fr"}

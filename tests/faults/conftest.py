@@ -1,18 +1,11 @@
-"""Fixtures of the fault tests: an owner logged in, an enabled domain in the simulator, real
-worker processes and a Redis server that tests may stop."""
+"""Fixtures of the fault tests: an enabled domain in the simulator, real worker processes and a
+Redis server that tests may stop. The logged-in `owner` comes from tests/conftest.py."""
 
 import pytest
 
 from tests.faults.support import RedisServer, WorkerProcesses
 from webapp.jobs.queue import redis_connection
 from webapp.models import DomainStatus
-
-
-@pytest.fixture
-def owner(make_user, login_as):
-    user = make_user("owner@example.org")
-    login_as(user)
-    return user
 
 
 @pytest.fixture
