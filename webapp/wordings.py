@@ -135,7 +135,6 @@ WORDINGS: dict[str, str] = {
     "work.password_reset_gone": "a password reset",
     "work.import": "the import from dimail",
     "work.comparison": "the comparison with dimail",
-    "work.domain_status_email": "the status email to {recipient}",
     # what an older dimail may lack
     "feature.password_resets": "password resets",
     "feature.login_links": "login links",
@@ -157,7 +156,6 @@ WORDINGS: dict[str, str] = {
         "that waited for this domain leave as soon as it is back; nothing is lost."
     ),
     "queue.down_try_again": "The background queue cannot be reached; try again in a moment.",
-    "queue.down_email": "{what!c} is saved, but the email could not be queued yet: {again}.",
     # --- names of statuses and roles inside sentences ---
     "domain_status.pending": "Pending",
     "domain_status.enabled": "Enabled",

@@ -78,7 +78,7 @@ class Domain(db.Model):
     dns_records: Mapped[list | None] = mapped_column(sa.JSON)
     # False when the connected dimail cannot report checks (older servers).
     checks_supported: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # dimail's own words when it refused or could not be reached, for the page and support.
+    # Why dimail refused or was out of reach, for the page and support (a message).
     last_error: Mapped[Said | None] = mapped_column(MessageText)
     # What the last import from dimail brought in.
     import_summary: Mapped[Said | None] = mapped_column(MessageText)

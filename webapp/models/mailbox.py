@@ -77,7 +77,7 @@ class Mailbox(db.Model):
     dimail_enabled: Mapped[bool | None]
     names_synced: Mapped[bool] = mapped_column(default=False)
     sync_requested_at: Mapped[datetime | None] = mapped_column(index=True)
-    # dimail's words when it refused, or why it could not be reached.
+    # Why dimail refused, or was out of reach (a message: webapp.messages).
     last_error: Mapped[Said | None] = mapped_column(MessageText)
     confirmation_sent_at: Mapped[datetime | None]
     # Why the last email to the secondary address did not leave (SMTP down...).
