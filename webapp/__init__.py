@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import config as settings
 from webapp.extensions import csrf, db, login_manager, migrate, tune_sqlite
+from webapp.jobs import context as job_context
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,3 +101,7 @@ def _init_login(app: Flask) -> None:
         if user is None or user.session_nonce != nonce or not user.is_active:
             return None
         return user
+
+
+# A plain `rq worker` imports a job module, hence this package first: jobs find the factory.
+job_context.use_app_factory(create_app)

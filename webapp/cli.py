@@ -6,7 +6,13 @@ import click
 from flask import current_app
 
 from webapp.extensions import db
+from webapp.jobs import drift
+from webapp.jobs.imports import import_all_enabled, import_domain
+from webapp.jobs.periodic import check_due_domains, reconcile, tick
+from webapp.jobs.queue import QUEUE_NAMES, queue, redis_connection
+from webapp.models import Domain, DomainStatus
 from webapp.services import accounts
+from webapp.validators import InvalidValue, normalise_domain_name
 
 DEFAULT_DEMO_EMAIL = "admin@example.org"
 DEFAULT_DEMO_PASSWORD = "demo-admin-password"  # noqa: S105 - development only, printed on start
@@ -53,8 +59,6 @@ def worker_command(burst: bool) -> None:
     """Run an RQ worker, with its scheduler, inside the application context."""
     from rq import SimpleWorker
 
-    from webapp.jobs.queue import QUEUE_NAMES, queue
-
     # Jobs run in this process rather than in a fork per job, so that the dimail client's
     # connection pool and token live across jobs. Job timeouts still apply (signals).
     queues = [queue(name) for name in QUEUE_NAMES]
@@ -69,10 +73,6 @@ def cron_command(interval: int) -> None:
     """Run RQ's cron scheduler: periodic re-checks and the reconciler."""
     from rq.cron import CronScheduler
 
-    from webapp.jobs.imports import import_all_enabled
-    from webapp.jobs.periodic import tick
-    from webapp.jobs.queue import redis_connection
-
     scheduler = CronScheduler(connection=redis_connection())
     scheduler.register(tick, "default", interval=interval, job_timeout=600)
     scheduler.register(import_all_enabled, "default", cron="30 3 * * *", job_timeout=600)
@@ -84,14 +84,11 @@ def cron_command(interval: int) -> None:
 @click.option("--all", "force", is_flag=True, help="Check every domain, not only those due.")
 def check_domains_command(force: bool) -> None:
     """Queue a dimail check of the domains that are due for one."""
-    from webapp.jobs.periodic import check_due_domains
 
     click.echo(f"Asked for {check_due_domains(force=force)} domain check(s).")
 
 
 def _domain_named(domain: str):
-    from webapp.models import Domain
-    from webapp.validators import InvalidValue, normalise_domain_name
 
     try:
         name = normalise_domain_name(domain)
@@ -105,7 +102,6 @@ def _domain_named(domain: str):
 
 def _enabled_domains(domain: str | None) -> list:
     """DOMAIN (which must be enabled), or every enabled domain."""
-    from webapp.models import Domain, DomainStatus
 
     if domain is None:
         query = db.select(Domain).where(Domain.status == DomainStatus.ENABLED).order_by(Domain.name)
@@ -120,7 +116,6 @@ def _enabled_domains(domain: str | None) -> list:
 @click.argument("domain", required=False)
 def drift_command(domain: str | None) -> None:
     """Compare DOMAIN (default: every enabled domain) with what dimail holds."""
-    from webapp.jobs import drift
 
     for found in _enabled_domains(domain):
         report = drift.compare(found)
@@ -133,7 +128,6 @@ def drift_command(domain: str | None) -> None:
 @click.argument("domain", required=False)
 def push_to_dimail_command(domain: str | None) -> None:
     """Send again to dimail what DOMAIN's rows want and dimail lost (never deletes there)."""
-    from webapp.jobs import drift
 
     for found in _enabled_domains(domain):
         report = drift.push(found)
@@ -148,8 +142,6 @@ def push_to_dimail_command(domain: str | None) -> None:
 @click.argument("domain")
 def import_dimail_command(domain: str) -> None:
     """Bring in the mailboxes and aliases that dimail has for DOMAIN and we lack."""
-    from webapp.jobs.imports import import_domain
-    from webapp.models import DomainStatus
 
     found = _domain_named(domain)
     name = found.name
@@ -161,7 +153,6 @@ def import_dimail_command(domain: str) -> None:
 @click.command("reconcile")
 def reconcile_command() -> None:
     """Queue again everything left waiting for dimail (after Redis was down, say)."""
-    from webapp.jobs.periodic import reconcile
 
     counts = reconcile()
     click.echo(", ".join(f"{n} {kind} re-enqueued" for kind, n in counts.items()))

@@ -16,6 +16,7 @@ from webapp.dimail import zonefile
 from webapp.domains.forms import DomainForm, StatusForm
 from webapp.forms import apply_errors, query_text
 from webapp.htmx import is_htmx, redirect_to, render
+from webapp.jobs import drift as drift_jobs
 from webapp.models import Role
 from webapp.pagination import page_number
 from webapp.permissions import authenticated, may_create_domains, require_role
@@ -108,7 +109,6 @@ def import_dimail(domain):
 
 
 def _drift(domain, status=200):
-    from webapp.jobs import drift
 
     report = domain.drift_report
     if report:
@@ -123,8 +123,8 @@ def _drift(domain, status=200):
         status=status,
         domain=domain,
         report=report,
-        counts=drift.counts(report) if report else None,
-        labels=dict(drift.KEYS),
+        counts=drift_jobs.counts(report) if report else None,
+        labels=dict(drift_jobs.KEYS),
     )
 
 

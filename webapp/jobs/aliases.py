@@ -7,7 +7,7 @@ from webapp.dimail.client import DimailConflict
 from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
-from webapp.jobs.queue import mark_and_enqueue
+from webapp.jobs.queue import enqueue_marked
 from webapp.messages import say
 from webapp.models import Alias, AliasStatus, Domain, DomainStatus
 from webapp.models.base import utcnow
@@ -20,7 +20,7 @@ def sync_job_id(alias_id: int) -> str:
 
 
 def request_sync(alias: Alias) -> bool:
-    return mark_and_enqueue(alias, sync_alias, sync_job_id(alias.id))
+    return enqueue_marked(alias, sync_alias, sync_job_id(alias.id))
 
 
 def _record_failure(exc: Exception, final: bool, alias_id: int) -> failures.Failure:

@@ -8,10 +8,18 @@ from flask import Flask, current_app, has_app_context
 from rq import get_current_job
 
 from webapp.dimail.client import DimailClient
+from webapp.extensions import db
 from webapp.jobs.failures import RetryLater
 
 _process_app: Flask | None = None
+_app_factory = None
 _clients: dict[tuple, DimailClient] = {}
+
+
+def use_app_factory(factory) -> None:
+    """The application factory (webapp.create_app registers itself: this layer is below it)."""
+    global _app_factory
+    _app_factory = factory
 
 
 def _app() -> Flask:
@@ -20,9 +28,7 @@ def _app() -> Flask:
         return current_app._get_current_object()
     if _process_app is None:
         # Jobs run by a plain `rq worker` build the application once per process.
-        from webapp import create_app
-
-        _process_app = create_app()
+        _process_app = _app_factory()
     return _process_app
 
 
@@ -64,7 +70,6 @@ def job(func=None, *, on_failure=None):
 
 
 def _record_failure(on_failure, exc: Exception, args: tuple):
-    from webapp.extensions import db
 
     db.session.rollback()
     final = not will_retry()

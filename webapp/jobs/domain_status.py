@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp import audit
 from webapp.extensions import db
+from webapp.jobs.emails import send_domain_status_email
 from webapp.jobs.queue import enqueue_once
 from webapp.messages import Said, say
 from webapp.models import Domain, DomainStatus
@@ -102,8 +103,6 @@ def _compare_and_set(domain: Domain, expected: DomainStatus, new: DomainStatus) 
 def _after_change(domain: Domain, new: DomainStatus) -> bool:
     queued = True
     if new in NOTIFIED:
-        from webapp.jobs.emails import send_domain_status_email
-
         queued = enqueue_once(
             send_domain_status_email, domain.id, new.value, job_id=status_email_job_id(domain)
         )

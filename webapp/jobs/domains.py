@@ -18,7 +18,7 @@ from webapp.jobs.domain_status import (
     change_status,
     next_check_delay,
 )
-from webapp.jobs.queue import mark_and_enqueue
+from webapp.jobs.queue import enqueue_marked
 from webapp.messages import Said, say
 from webapp.models import Domain, DomainStatus
 from webapp.models.base import utcnow
@@ -35,7 +35,7 @@ def sync_job_id(domain_id: int) -> str:
 
 
 def request_sync(domain: Domain) -> bool:
-    return mark_and_enqueue(domain, sync_domain, sync_job_id(domain.id))
+    return enqueue_marked(domain, sync_domain, sync_job_id(domain.id))
 
 
 def _record_failure(exc: Exception, final: bool, domain_id: int) -> failures.Failure:

@@ -13,9 +13,12 @@ from webapp import audit
 from webapp.dimail.client import DimailNotFound
 from webapp.dimail.listing import alias_pairs, personal_mailboxes
 from webapp.extensions import db
+from webapp.jobs import aliases as alias_jobs
 from webapp.jobs import failures
+from webapp.jobs import mailboxes as mailbox_jobs
 from webapp.jobs.context import dimail_client, job
 from webapp.jobs.domains import create_in_dimail
+from webapp.jobs.queue import enqueue_once
 from webapp.messages import minute, say
 from webapp.models import Alias, AliasStatus, Domain, DomainStatus, Mailbox, MailboxStatus, User
 from webapp.models.base import utcnow
@@ -154,9 +157,6 @@ def push(domain: Domain, actor: User | None = None) -> dict:
     so `sync_mailbox` creates it again and then applies its names and active flag; its
     confirmation stays sent, and the sync emails a "restored" message with the new password
     or a login link instead. A lost alias destination goes back to pending likewise."""
-    from webapp.jobs import aliases as alias_jobs
-    from webapp.jobs import mailboxes as mailbox_jobs
-    from webapp.jobs.queue import enqueue_once
 
     report = compare(domain)
     if report.get("missing_domain"):

@@ -4,13 +4,13 @@ import smtplib
 
 from flask import url_for
 
-from webapp import mail
+from webapp import mail, secrets_box
 from webapp.dimail import checks as dimail_checks
 from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import job
 from webapp.messages import say
-from webapp.models import Domain, DomainStatus
+from webapp.models import Domain, DomainStatus, Invitation, PasswordToken
 from webapp.models.base import utcnow
 
 SUBJECTS = {
@@ -53,8 +53,6 @@ def _url_context():
 
 @job
 def send_invitation(invitation_id: int, sealed_token: str) -> str:
-    from webapp import secrets_box
-    from webapp.models import Invitation
 
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.accepted_at or invitation.cancelled_at:
@@ -88,8 +86,6 @@ def send_invitation(invitation_id: int, sealed_token: str) -> str:
 
 @job
 def send_password_link(token_id: int, sealed_token: str) -> str:
-    from webapp import secrets_box
-    from webapp.models import PasswordToken
 
     record = db.session.get(PasswordToken, token_id)
     if record is None or record.used_at:

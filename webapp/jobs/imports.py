@@ -13,6 +13,7 @@ from webapp.dimail.listing import alias_pairs, personal_mailboxes
 from webapp.extensions import db
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
+from webapp.jobs.queue import enqueue_once
 from webapp.messages import Said, minute, say
 from webapp.models import (
     Alias,
@@ -187,7 +188,6 @@ def import_from_dimail(domain_id: int, asked_by: int | None = None) -> str:
 @job
 def import_all_enabled() -> int:
     """The nightly run: one import job per enabled domain."""
-    from webapp.jobs.queue import enqueue_once
 
     ids = db.session.scalars(db.select(Domain.id).where(Domain.status == DomainStatus.ENABLED))
     count = 0

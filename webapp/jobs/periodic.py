@@ -11,10 +11,17 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from webapp.extensions import db
+from webapp.jobs import aliases, domains, mailboxes
 from webapp.jobs.context import job
-from webapp.jobs.queue import enqueue_once, job_is_live
-from webapp.models import Domain, DomainStatus
+from webapp.jobs.domain_status import NOTIFIED, status_email_job_id
+from webapp.jobs.domains import request_sync
+from webapp.jobs.emails import send_domain_status_email
+from webapp.jobs.mailboxes import confirmation_job_id, send_confirmation
+from webapp.jobs.queue import enqueue_once, job_is_live, mark_for_sync
+from webapp.models import Alias, Domain, DomainStatus, Mailbox
+from webapp.models.alias import owed_clause as owed_alias
 from webapp.models.base import utcnow
+from webapp.models.mailbox import owed_clause as owed_mailbox
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -23,23 +30,22 @@ STATUS_EMAIL_DAYS = 2  # an older status change is not worth an email any more
 
 def check_due_domains(force: bool = False) -> int:
     """Ask for a check of every domain whose next check is due (or all, with force)."""
-    from webapp.jobs.domains import request_sync
 
     stmt = db.select(Domain).where(
         Domain.status != DomainStatus.DISABLED, Domain.sync_requested_at.is_(None)
     )
     if not force:
         stmt = stmt.where(db.or_(Domain.next_check_at.is_(None), Domain.next_check_at <= utcnow()))
-    count = 0
-    for domain in db.session.scalars(stmt.order_by(Domain.next_check_at).limit(BATCH)):
+    due = db.session.scalars(stmt.order_by(Domain.next_check_at).limit(BATCH)).all()
+    for domain in due:
+        mark_for_sync(domain)
+    db.session.commit()  # the marks first: if Redis fails now, the reconciler queues them
+    for domain in due:
         request_sync(domain)
-        count += 1
-    return count
+    return len(due)
 
 
 def _synced_kinds():
-    from webapp.jobs import aliases, domains
-    from webapp.models import Alias
 
     return (
         ("domains", Domain, domains.sync_domain, domains.sync_job_id),
@@ -69,9 +75,6 @@ def _mark_owed_work(cutoff) -> int:
     mark, and no failure waiting for a person's Retry. Marked with `cutoff`, as if they had
     waited already, so that this same run queues them with the other stale rows. Read through
     the partial `ix_*_owed` indexes: the cost follows the owed rows, not the table."""
-    from webapp.models import Alias, Mailbox
-    from webapp.models.alias import owed_clause as owed_alias
-    from webapp.models.mailbox import owed_clause as owed_mailbox
 
     marked = 0
     for model, owed in ((Mailbox, owed_mailbox()), (Alias, owed_alias())):
@@ -109,8 +112,6 @@ def _stale(model, cutoff) -> list[int]:
 
 def _stale_mailboxes(cutoff) -> int:
     """Marked mailboxes that no job will sync: queued again in batches, by domain."""
-    from webapp.jobs import mailboxes
-    from webapp.models import Mailbox
 
     stale = db.session.execute(
         db.select(Mailbox.id, Mailbox.domain_id)
@@ -139,8 +140,6 @@ def _stale_mailboxes(cutoff) -> int:
 
 def _unsent_confirmations(cutoff) -> int:
     """Confirmation emails whose every try failed (SMTP down for long): try again."""
-    from webapp.jobs.mailboxes import confirmation_job_id, send_confirmation
-    from webapp.models import Mailbox
 
     ids = db.session.scalars(
         db.select(Mailbox.id)
@@ -161,8 +160,6 @@ def _unsent_confirmations(cutoff) -> int:
 def _unsent_status_emails(cutoff) -> int:
     """Status emails to support addresses whose job was lost or used up its tries (Redis or
     SMTP down for long): queued again, for changes of the last STATUS_EMAIL_DAYS only."""
-    from webapp.jobs.domain_status import NOTIFIED, status_email_job_id
-    from webapp.jobs.emails import send_domain_status_email
 
     since = utcnow() - timedelta(days=STATUS_EMAIL_DAYS)
     owed = db.session.scalars(

@@ -9,12 +9,15 @@ import functools
 import logging
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+
+from webapp.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +103,18 @@ def enqueue_once(func, *args, job_id: str, retry: bool = True, delay: float = 0)
         return False
 
 
-def mark_and_enqueue(row, func, job_id: str) -> bool:
-    """Mark `row` as waiting for `func` (committed first, so nothing is lost), then enqueue.
-
-    False when Redis is unreachable: the mark stays and the reconciler enqueues it later.
-    """
-    from webapp.extensions import db
-    from webapp.models.base import utcnow
-
+def mark_for_sync(row) -> None:
+    """Mark `row` as waiting for its sync job; committed by the caller, with the change it
+    belongs to, so that the change and its mark are saved together or not at all."""
     row.sync_requested_at = utcnow()
-    db.session.commit()
+
+
+def enqueue_marked(row, func, job_id: str) -> bool:
+    """Queue `func(row.id)` for a row whose mark is committed already; never commits.
+
+    False when Redis is unreachable: the mark stays and the reconciler enqueues it later."""
+    state = sa.inspect(row)
+    if state.pending or state.modified:
+        # A job queued before the commit could run, find no mark, and do nothing.
+        raise RuntimeError(f"commit the mark of {row!r} before queueing its job")
     return enqueue_once(func, row.id, job_id=job_id)

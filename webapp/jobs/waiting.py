@@ -12,8 +12,11 @@ rows of enabled domains by itself.
 import uuid
 
 from webapp.extensions import db
+from webapp.jobs import aliases as alias_jobs
+from webapp.jobs import mailboxes as mailbox_jobs
 from webapp.jobs.context import job
 from webapp.jobs.domain_status import domain_enabled
+from webapp.jobs.queue import enqueue_once
 from webapp.models import Alias, Mailbox
 from webapp.models.alias import owed_clause as owed_alias
 from webapp.models.base import utcnow
@@ -22,7 +25,6 @@ from webapp.models.mailbox import owed_clause as owed_mailbox
 
 def send_what_waited(sender, domain) -> bool:
     """Mark what waited and queue the job that sends it; False when Redis is unreachable."""
-    from webapp.jobs.queue import enqueue_once
 
     mark_owed(domain.id)
     db.session.commit()
@@ -51,9 +53,6 @@ def mark_owed(domain_id: int) -> None:
 @job
 def queue_marked(domain_id: int) -> str:
     """Queue the sync of every row of the domain marked "to sync"."""
-    from webapp.jobs import aliases as alias_jobs
-    from webapp.jobs import mailboxes as mailbox_jobs
-    from webapp.jobs.queue import enqueue_once
 
     mailbox_ids = db.session.scalars(
         db.select(Mailbox.id)

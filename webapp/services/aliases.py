@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import audit
 from webapp.extensions import db
 from webapp.jobs import aliases as jobs
+from webapp.jobs.queue import mark_for_sync
 from webapp.messages import Said, say, then
 from webapp.models import DEVNULL, Alias, AliasStatus, Domain, DomainStatus
 from webapp.pagination import Page
@@ -57,6 +58,8 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
         domain, "alias.added", say("audit.alias_added", address=address, destination=destination),
         target=label,
     )  # fmt: skip
+    if domain.status == DomainStatus.ENABLED:
+        mark_for_sync(alias)
     try:
         db.session.commit()
     except IntegrityError:
@@ -80,6 +83,8 @@ def _retry(domain: Domain, alias: Alias) -> Result:
     if domain.status != DomainStatus.ENABLED:
         db.session.commit()
         return Result.success(alias, say("alias.recorded_for_later", pair=label))
+    mark_for_sync(alias)
+    db.session.commit()
     if not jobs.request_sync(alias):
         return Result.success(alias, _queue_down(label), "warning")
     return Result.success(alias, say("alias.trying_again", pair=label))
@@ -122,6 +127,8 @@ def remove(domain: Domain, local_part: str, destination: str | None) -> Result:
         alias.status = AliasStatus.DELETING
         alias.last_error = None
         to_sync.append(alias)
+        if domain.status == DomainStatus.ENABLED:
+            mark_for_sync(alias)
     db.session.commit()
     what = f"{local_part}@{domain.unicode_name}" + (f" → {destination}" if destination else "")
     if to_sync and domain.status == DomainStatus.ENABLED:

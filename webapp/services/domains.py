@@ -11,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import audit
 from webapp.extensions import db
+from webapp.jobs import drift
 from webapp.jobs.domain_status import change_status, next_check_delay
 from webapp.jobs.domains import request_sync
-from webapp.jobs.queue import enqueue_once
+from webapp.jobs.imports import import_from_dimail
+from webapp.jobs.queue import enqueue_once, mark_for_sync
 from webapp.messages import say, then
 from webapp.models import Alias, Domain, DomainAccess, DomainStatus, MailboxCount, Role, User
 from webapp.models.base import utcnow
@@ -52,6 +54,7 @@ def create_domain(name: str, support_email: str, actor: User) -> Result:
             target=domain.unicode_name,
             actor=actor,
         )
+        mark_for_sync(domain)
         db.session.commit()
     except IntegrityError:
         # Another request registered the same name between our check and our insert.
@@ -67,6 +70,8 @@ def request_check(domain: Domain) -> Result:
     """ "Check now": ask dimail again (also the retry after a failure)."""
     if domain.status == DomainStatus.DISABLED:
         return Result.failure(say("domain.not_checked_disabled"))
+    mark_for_sync(domain)
+    db.session.commit()
     if not request_sync(domain):
         return Result.success(
             domain, then(say("domain.check_recorded"), say("queue.down")), "warning"
@@ -76,7 +81,6 @@ def request_check(domain: Domain) -> Result:
 
 def request_import(domain: Domain, actor: User | None = None) -> Result:
     """Queue an import; `actor` (default: the logged-in user) is named in the audit log."""
-    from webapp.jobs.imports import import_from_dimail
 
     if domain.status != DomainStatus.ENABLED:
         return Result.failure(say("domain.import_enabled_only"))
@@ -198,7 +202,6 @@ def counts(domain: Domain) -> dict[str, int]:
 
 def request_drift(domain: Domain) -> Result:
     """Queue a comparison with dimail; the page shows it when the job has stored it."""
-    from webapp.jobs import drift
 
     domain.drift_requested_at = utcnow()
     db.session.commit()
@@ -211,7 +214,6 @@ def request_drift(domain: Domain) -> Result:
 
 def request_push(domain: Domain, actor: User | None = None) -> Result:
     """Queue a push of what dimail lost (compared again in the job, never from a stale page)."""
-    from webapp.jobs import drift
 
     if domain.status != DomainStatus.ENABLED:
         return Result.failure(say("domain.push_enabled_only"))

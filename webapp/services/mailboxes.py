@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import audit
 from webapp.extensions import db
 from webapp.jobs import mailboxes as jobs
+from webapp.jobs.queue import mark_for_sync
 from webapp.messages import Said, say, then
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxCount, MailboxStatus
 from webapp.models.base import utcnow
@@ -147,6 +148,8 @@ def create(domain: Domain, data: dict) -> Result:
         else say("audit.mailbox_created", address=address, first=first, last=last),
         target=address,
     )
+    if domain.status == DomainStatus.ENABLED:
+        mark_for_sync(mailbox)
     try:
         db.session.commit()
     except IntegrityError:
@@ -292,6 +295,9 @@ def _move_mark(mailbox: Mailbox) -> None:
 
 
 def _sync(mailbox: Mailbox, message: Said) -> Result:
+    """Commit the change with its mark, then queue the sync."""
+    mark_for_sync(mailbox)
+    db.session.commit()
     if not jobs.request_sync(mailbox):
         return Result.success(
             mailbox, then(say("mailbox.saved_short"), say("queue.down")), "warning"

@@ -14,7 +14,7 @@ from webapp.jobs.context import dimail_client, job
 from webapp.jobs.mailboxes import emails
 from webapp.jobs.mailboxes.claims import MailboxBusy, claim, release
 from webapp.jobs.mailboxes.rows import record_outcome
-from webapp.jobs.queue import enqueue_once, mark_and_enqueue
+from webapp.jobs.queue import enqueue_marked, enqueue_once
 from webapp.messages import say
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
 from webapp.models.base import utcnow
@@ -27,7 +27,7 @@ def sync_job_id(mailbox_id: int) -> str:
 
 
 def request_sync(mailbox: Mailbox) -> bool:
-    return mark_and_enqueue(mailbox, sync_mailbox, sync_job_id(mailbox.id))
+    return enqueue_marked(mailbox, sync_mailbox, sync_job_id(mailbox.id))
 
 
 def fail(mailbox: Mailbox, exc: Exception, final: bool) -> failures.Failure:
