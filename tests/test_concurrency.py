@@ -116,7 +116,7 @@ def test_two_owners_at_once_leave_an_owner(app, monkeypatch, two_owners, scenari
     assert sorted(a.status_code for a in answers) == [303, 422]
     [refused] = [a for a in answers if a.status_code == 422]
     page = refused.get_data(as_text=True)
-    assert LAST_OWNER in page or LAST_TO_LEAVE in page
+    assert str(LAST_OWNER) in page or LAST_TO_LEAVE in page
 
 
 def test_demoting_an_owner_who_leaves_at_that_moment(app, monkeypatch, two_owners):

@@ -11,7 +11,7 @@ from webapp.dimail.client import DimailClient, DimailUnavailable
 from webapp.extensions import db
 from webapp.jobs import mailboxes as mailbox_jobs
 from webapp.jobs.domain_status import change_status
-from webapp.jobs.mailboxes import claims
+from webapp.jobs.mailboxes import batches, claims
 from webapp.jobs.periodic import reconcile
 from webapp.jobs.queue import queue
 from webapp.jobs.waiting import queue_marked
@@ -25,7 +25,7 @@ CREATE = "POST /domains/{d}/mailboxes/{local_part}"
 @pytest.fixture
 def waiting(app, make_user, make_domain, dimail, monkeypatch):
     """A pending domain (known to dimail) with COUNT mailboxes waiting; batches of 5."""
-    monkeypatch.setattr(mailbox_jobs, "SYNC_BATCH", 5)
+    monkeypatch.setattr(batches, "SYNC_BATCH", 5)
     app.config["RECONCILE_AFTER_SECONDS"] = 0
     domain = make_domain("acme.fr", owner=make_user("owner@example.org"))
     dimail.add_domain("acme.fr")

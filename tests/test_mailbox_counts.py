@@ -9,7 +9,7 @@ from webapp.extensions import db
 from webapp.messages import legacy
 from webapp.models import Domain, Mailbox, MailboxCount, MailboxStatus
 from webapp.models.mailbox import name_key
-from webapp.services import mailboxes as service
+from webapp.services import mailbox_list
 
 
 def counted_by_hand() -> dict[tuple[int, str], int]:
@@ -58,15 +58,15 @@ def test_counts_follow_inserts_status_changes_moves_and_deletes(app, make_domain
     )
     db.session.commit()
     assert kept() == counted_by_hand()
-    assert service.counts(one) == {"enabled": 1, "pending": 4}
-    assert service.counts(two) == {"failed": 2, "pending": 5}
+    assert mailbox_list.counts(one) == {"enabled": 1, "pending": 4}
+    assert mailbox_list.counts(two) == {"failed": 2, "pending": 5}
 
     db.session.execute(
         sa.delete(Mailbox).where(Mailbox.domain_id == two.id, Mailbox.status == "failed")
     )
     db.session.commit()
     assert kept() == counted_by_hand()
-    assert service.counts(two) == {"pending": 5}  # a status with none left is not listed
+    assert mailbox_list.counts(two) == {"pending": 5}  # a status with none left is not listed
 
 
 def test_the_domain_list_and_page_read_the_kept_counts(
@@ -105,7 +105,7 @@ def test_the_migration_counts_the_mailboxes_already_there(test_config, tmp_path)
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("sort", sorted(service.SORTS))
+@pytest.mark.parametrize("sort", sorted(mailbox_list.SORTS))
 def test_pages_read_from_the_end_hold_the_same_rows_as_from_the_start(app, make_domain, sort):
     domain = make_domain("acme.fr")
     rows = [box(domain, i, status) for i, status in enumerate([MailboxStatus.PENDING] * 23)]
@@ -116,9 +116,9 @@ def test_pages_read_from_the_end_hold_the_same_rows_as_from_the_start(app, make_
     db.session.execute(sa.insert(Mailbox), rows)
     db.session.commit()
 
-    whole = service.listing(domain, sort=sort, per_page=100).items
+    whole = mailbox_list.listing(domain, sort=sort, per_page=100).items
     assert len(whole) == 23
-    pages = [service.listing(domain, sort=sort, page=n, per_page=5) for n in range(1, 6)]
+    pages = [mailbox_list.listing(domain, sort=sort, page=n, per_page=5) for n in range(1, 6)]
     assert [box.id for page in pages for box in page.items] == [box.id for box in whole]
     assert [len(page.items) for page in pages] == [5, 5, 5, 5, 3]
-    assert service.listing(domain, sort=sort, page=99, per_page=5).items == pages[-1].items
+    assert mailbox_list.listing(domain, sort=sort, page=99, per_page=5).items == pages[-1].items

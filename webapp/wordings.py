@@ -190,6 +190,10 @@ WORDINGS: dict[str, str] = {
         "alias destination(s)."
     ),
     "drift.pushed_at": "{pushed} ({at} UTC)",
+    "drift.names_differ": "names: “{here}” here, “{there}” in dimail",
+    "drift.active_differs": "{here} here, {there} in dimail",
+    "drift.active": "active",
+    "drift.disabled": "disabled",
     # --- the audit log ---
     "audit.domain_created": "Domain {domain} created, with support email {email}.",
     "audit.domain_status": "{old} → {new}.",

@@ -116,6 +116,10 @@ def _drift(domain, status=200):
             **report,
             "error": messages.from_json_field(report.get("error")),
             "last_push": messages.from_json_field(report.get("last_push")),
+            "differing_mailboxes": [
+                {**item, "differences": drift_jobs.differences_of(item)}
+                for item in report.get("differing_mailboxes") or []
+            ],
         }
     return render(
         "domains/drift.html",

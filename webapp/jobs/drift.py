@@ -19,7 +19,7 @@ from webapp.jobs import mailboxes as mailbox_jobs
 from webapp.jobs.context import dimail_client, job
 from webapp.jobs.domains import create_in_dimail
 from webapp.jobs.queue import enqueue_once
-from webapp.messages import minute, say
+from webapp.messages import Said, from_json_field, minute, say
 from webapp.models import Alias, AliasStatus, Domain, DomainStatus, Mailbox, MailboxStatus, User
 from webapp.models.base import utcnow
 
@@ -55,33 +55,7 @@ def compare(domain: Domain) -> dict:
         ).where(Mailbox.domain_id == domain.id)
     ).all()  # fmt: skip
     ours = {row.local_part.lower() for row in rows}
-    wanted = (MailboxStatus.ENABLED, MailboxStatus.DISABLED)
-    missing, differing = [], []
-    for row in rows:
-        local = row.local_part.lower()
-        if row.dimail_created_at is None or row.status not in wanted:
-            continue
-        entry = theirs.get(local)
-        if entry is None:
-            missing.append(row.local_part)
-            continue
-        if row.sync_requested_at is not None:
-            continue  # a sync is on its way: differences now are expected
-        differences = []
-        given = (entry.given_name or "").strip() or local  # as the import names them
-        sur = (entry.sur_name or "").strip()
-        if row.names_synced and (given, sur) != (row.first_name, row.last_name):
-            differences.append(
-                f"names: “{row.first_name} {row.last_name}” here, “{given} {sur}” in dimail"
-            )
-        if entry.active is not None and row.dimail_enabled not in (None, entry.active):
-            here, there = (
-                "active" if v else "disabled" for v in (row.dimail_enabled, entry.active)
-            )
-            differences.append(f"{here} here, {there} in dimail")
-        if differences:
-            differing.append({"local_part": row.local_part, "differences": differences})
-
+    missing, differing = _compare_mailboxes(rows, theirs)
     alias_rows = db.session.execute(
         db.select(Alias.local_part, Alias.destination, Alias.status, Alias.dimail_created_at).where(
             Alias.domain_id == domain.id
@@ -105,6 +79,49 @@ def compare(domain: Domain) -> dict:
         # An older dimail (v1 list) does not say whether a mailbox is active.
         "active_compared": any(e.active is not None for e in theirs.values()) or not theirs,
     }
+
+
+def _compare_mailboxes(rows, theirs: dict) -> tuple[list, list]:
+    """(local parts dimail lacks, mailboxes that differ) among the rows dimail should have."""
+    wanted = (MailboxStatus.ENABLED, MailboxStatus.DISABLED)
+    missing, differing = [], []
+    for row in rows:
+        if row.dimail_created_at is None or row.status not in wanted:
+            continue
+        entry = theirs.get(row.local_part.lower())
+        if entry is None:
+            missing.append(row.local_part)
+        elif row.sync_requested_at is None:  # a sync on its way: differences are expected
+            differences = _differences(row, entry)
+            if differences:
+                differing.append({"local_part": row.local_part, "differences": differences})
+    return missing, differing
+
+
+def _differences(row, entry) -> list[dict]:
+    """How one mailbox differs between us and dimail, as stored messages."""
+    differences = []
+    given = (entry.given_name or "").strip() or row.local_part.lower()  # as the import names them
+    sur = (entry.sur_name or "").strip()
+    if row.names_synced and (given, sur) != (row.first_name, row.last_name):
+        here, there = f"{row.first_name} {row.last_name}", f"{given} {sur}"
+        differences.append(say("drift.names_differ", here=here, there=there).as_dict())
+    if entry.active is not None and row.dimail_enabled not in (None, entry.active):
+        here, there = (
+            say("drift.active" if v else "drift.disabled")
+            for v in (row.dimail_enabled, entry.active)
+        )
+        differences.append(say("drift.active_differs", here=here, there=there).as_dict())
+    return differences
+
+
+def _state(active: bool) -> Said:
+    return say("drift.active" if active else "drift.disabled")
+
+
+def differences_of(item: dict) -> list[Said]:
+    """The stored differences of one mailbox of a report, as messages (older reports: text)."""
+    return [from_json_field(difference) for difference in item["differences"]]
 
 
 def counts(report: dict) -> dict[str, int]:
@@ -133,7 +150,7 @@ def render_text(domain: Domain, report: dict) -> str:
         lines.append(f"  only in dimail:    mailbox {local}@{domain.name}")
     for item in report["differing_mailboxes"]:
         lines.append(f"  differs:           mailbox {item['local_part']}@{domain.name}: "
-                     + "; ".join(item["differences"]))  # fmt: skip
+                     + "; ".join(map(str, differences_of(item))))  # fmt: skip
     for local, destination in report["missing_aliases"]:
         lines.append(f"  missing in dimail: alias {local}@{domain.name} -> {destination}")
     for local, destination in report["dimail_only_aliases"]:

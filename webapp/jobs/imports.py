@@ -95,6 +95,19 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
     client = dimail_client()
     report = ImportReport()
     now = utcnow()
+    _import_mailboxes(client, domain, report, now)
+    _import_aliases(client, domain, report, now)
+    domain.import_summary = say("import.done_at", summary=report.said(), at=minute(now))
+    if report.mailboxes or report.aliases or report.skipped:
+        audit.record(
+            domain, "mailbox.imported", say("audit.imported", summary=report.said()),
+            target=domain.unicode_name, actor=actor,
+        )  # fmt: skip
+    db.session.commit()
+    return report
+
+
+def _import_mailboxes(client, domain: Domain, report: ImportReport, now) -> None:
     known = {
         lp.lower()
         for lp in db.session.scalars(
@@ -132,6 +145,8 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
         names.add(key)
         report.mailboxes += 1
 
+
+def _import_aliases(client, domain: Domain, report: ImportReport, now) -> None:
     pairs = set(
         db.session.execute(
             db.select(Alias.local_part, Alias.destination).where(Alias.domain_id == domain.id)
@@ -154,17 +169,6 @@ def import_domain(domain: Domain, actor: User | None = None) -> ImportReport:
         )  # fmt: skip
         pairs.add(pair)
         report.aliases += 1
-    domain.import_summary = say("import.done_at", summary=report.said(), at=minute(now))
-    if report.mailboxes or report.aliases or report.skipped:
-        audit.record(
-            domain,
-            "mailbox.imported",
-            say("audit.imported", summary=report.said()),
-            target=domain.unicode_name,
-            actor=actor,
-        )
-    db.session.commit()
-    return report
 
 
 def _record_failure(exc: Exception, final: bool, domain_id: int, *_args) -> failures.Failure:

@@ -14,6 +14,7 @@ from webapp.mailboxes.forms import (
 from webapp.models import Role
 from webapp.pagination import page_number
 from webapp.permissions import owns_mailbox, require_role
+from webapp.services import mailbox_list
 from webapp.services import mailboxes as service
 from webapp.validators import suggest_local_part
 
@@ -37,8 +38,8 @@ def _list_params() -> dict:
 
 def _list(domain, form, status=200, partial="mailboxes/_list.html"):
     params = _list_params()
-    counts = service.counts(domain)
-    page = service.listing(
+    counts = mailbox_list.counts(domain)
+    page = mailbox_list.listing(
         domain, page=page_number(request.args.get("page")),
         per_page=current_app.config["PAGE_SIZE"], counts=counts, **params,
     )  # fmt: skip

@@ -62,7 +62,11 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
     if user is not None:
         if existing := accesses.role_of(domain, user.id):
             return Result.failure(email=f"{email} is already a collaborator ({existing}).")
-        accesses.grant(domain, user, role)
+        if accesses.grant(domain, user, role) not in db.session.new:
+            # Granted by a parallel invitation since our check above: theirs stands.
+            db.session.rollback()
+            existing = accesses.role_of(domain, user.id) or role
+            return Result.failure(email=f"{email} is already a collaborator ({existing}).")
         try:
             db.session.commit()
         except IntegrityError:

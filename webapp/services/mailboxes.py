@@ -4,15 +4,8 @@ Every change is committed here with its "to sync" mark; the jobs in webapp.jobs.
 dimail match. Nothing here talks to dimail.
 """
 
-import functools
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import ClassVar
-
-import sqlalchemy as sa
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from webapp import audit
@@ -20,10 +13,9 @@ from webapp.extensions import db
 from webapp.jobs import mailboxes as jobs
 from webapp.jobs.queue import mark_for_sync
 from webapp.messages import Said, say, then
-from webapp.models import Domain, DomainStatus, Mailbox, MailboxCount, MailboxStatus
+from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
 from webapp.models.base import utcnow
-from webapp.models.mailbox import SEARCH_KEY_SEPARATOR, name_key
-from webapp.pagination import paginate_rows
+from webapp.models.mailbox import name_key
 from webapp.services.results import Result
 from webapp.validators import (
     InvalidValue,
@@ -34,15 +26,6 @@ from webapp.validators import (
 )
 
 DOMAIN_DISABLED = say("mailbox.domain_disabled")
-SORTS = {
-    "name": (Mailbox.last_name, Mailbox.first_name),
-    "-name": (Mailbox.last_name.desc(), Mailbox.first_name.desc()),
-    "address": (Mailbox.local_part,),
-    "-address": (Mailbox.local_part.desc(),),
-    "status": (Mailbox.status, Mailbox.local_part),
-    "-created": (Mailbox.created_at.desc(), Mailbox.id.desc()),
-    "created": (Mailbox.created_at, Mailbox.id),
-}
 
 
 def find(domain: Domain, local_part: str) -> Mailbox | None:
@@ -134,20 +117,13 @@ def create(domain: Domain, data: dict) -> Result:
     )
     db.session.add(mailbox)
     address = f"{local_part}@{domain.unicode_name}"
-    audit.record(
-        domain,
-        "mailbox.created",
-        say(
-            "audit.mailbox_created_secondary",
-            address=address,
-            first=first,
-            last=last,
-            secondary=secondary,
-        )
+    names = {"address": address, "first": first, "last": last}
+    said = (
+        say("audit.mailbox_created_secondary", **names, secondary=secondary)
         if secondary
-        else say("audit.mailbox_created", address=address, first=first, last=last),
-        target=address,
+        else say("audit.mailbox_created", **names)
     )
+    audit.record(domain, "mailbox.created", said, target=address)
     if domain.status == DomainStatus.ENABLED:
         mark_for_sync(mailbox)
     try:
@@ -156,14 +132,10 @@ def create(domain: Domain, data: dict) -> Result:
         db.session.rollback()  # created in parallel between our checks and our insert
         return _taken_meanwhile(domain, first, last, local_part)
     if domain.status != DomainStatus.ENABLED:
-        return Result.success(
-            mailbox,
-            say("mailbox.recorded_for_later", address=address),
-        )
+        return Result.success(mailbox, say("mailbox.recorded_for_later", address=address))
     if not jobs.request_sync(mailbox):
-        return Result.success(
-            mailbox, then(say("mailbox.recorded", address=address), say("queue.down")), "warning"
-        )
+        recorded = say("mailbox.recorded", address=address)
+        return Result.success(mailbox, then(recorded, say("queue.down")), "warning")
     return Result.success(mailbox, say("mailbox.being_created", address=address))
 
 
@@ -341,92 +313,3 @@ def _start_action(mailbox: Mailbox, job, message: Said) -> Result:
         db.session.commit()
         return Result.failure(say("queue.down_try_again"))
     return Result.success(mailbox, message)
-
-
-# A search matching at most this many mailboxes reads its matches through the search index,
-# then sorts them; a broader one walks the list in its sort order and stops after one page.
-SELECTIVE_SEARCH = 1000
-
-
-def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", page: int = 1,
-            per_page: int = 50, counts: dict[str, int] | None = None):  # fmt: skip
-    """One page of a domain's mailboxes: a COUNT and a page query, whatever the total.
-
-    `counts`, the domain's mailboxes by status (see counts(), which the list shows anyway), saves
-    the COUNT when no search term narrows the list.
-    """
-    where = [Mailbox.domain_id == domain.id]
-    by_status = status in set(MailboxStatus)
-    if by_status:
-        where.append(Mailbox.status == status)
-    stmt = db.select(*Listed.COLUMNS).where(*where)
-    total = None
-    q = (q or "").strip().lower()
-    if q:
-        term = q.split("@", 1)[0] if q.endswith(f"@{domain.name}") else q
-        needle = term.casefold()
-        if SEARCH_KEY_SEPARATOR in needle:
-            matches = sa.false()  # no field holds it: it could only match across two fields
-        else:
-            matches = Mailbox.search_key.contains(needle, autoescape=True)
-        found = db.select(Mailbox.id).where(*where, matches)
-        # One pass over the search index gives the matches' ids, hence their number, unless
-        # there are too many to carry around: then they are counted, and the list walked.
-        ids = db.session.scalars(found.limit(SELECTIVE_SEARCH + 1)).all()
-        if len(ids) <= SELECTIVE_SEARCH:
-            total = len(ids)
-            stmt = db.select(*Listed.COLUMNS).where(Mailbox.id.in_(ids))
-        else:
-            total = db.session.scalar(db.select(func.count()).select_from(found.subquery()))
-            stmt = found.with_only_columns(*Listed.COLUMNS)
-    elif counts is not None:
-        total = counts.get(status, 0) if by_status else sum(counts.values())
-    order = (*SORTS.get(sort, SORTS["name"]), Mailbox.id)
-    result = paginate_rows(stmt, page, per_page, total=total, order=order)
-    return replace(result, items=[Listed(*row) for row in result.items])
-
-
-@dataclass(frozen=True, slots=True)
-class Listed:
-    """A row of the mailbox list: the columns it shows, read as plain values (building whole
-    ORM objects for a page of rows costs more than the query)."""
-
-    COLUMNS: ClassVar[tuple] = (
-        Mailbox.id,
-        Mailbox.local_part,
-        Mailbox.first_name,
-        Mailbox.last_name,
-        Mailbox.status,
-        Mailbox.sync_requested_at,
-        Mailbox.last_error,
-    )
-
-    id: int
-    local_part: str
-    first_name: str
-    last_name: str
-    status: str
-    sync_requested_at: datetime | None
-    last_error: str | None
-
-    @property
-    def syncing(self) -> bool:
-        return self.sync_requested_at is not None
-
-    @property
-    def status_enum(self) -> MailboxStatus:
-        return MailboxStatus(self.status)
-
-
-def counts(domain: Domain) -> dict[str, int]:
-    """The domain's mailboxes by status (kept by the database: see MailboxCount)."""
-    rows = db.session.execute(_counts_query(), {"domain_id": domain.id}).all()
-    return {status: n for status, n in rows}
-
-
-@functools.cache
-def _counts_query():
-    # Built once: every mailbox page runs it, and building it cost as much as running it.
-    return db.select(MailboxCount.status, MailboxCount.n).where(
-        MailboxCount.domain_id == db.bindparam("domain_id"), MailboxCount.n > 0
-    )
