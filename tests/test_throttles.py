@@ -225,3 +225,17 @@ def test_forgot_password_is_limited_per_address(app, client, run_jobs, outbox, m
     assert forgot(client, "jane@example.org", Y).status_code == 303
     run_jobs()
     assert len(outbox.to("jane@example.org")) == 1
+
+
+def test_the_periodic_tick_purges_counts_whose_time_is_over(client, make_user):
+    from webapp.jobs.periodic import tick
+
+    log_in(client, "old@example.org", WRONG, X)
+    db.session.execute(sa.update(LoginThrottle).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    log_in(client, "new@example.org", WRONG, X)
+
+    tick()
+
+    kept = db.session.execute(sa.select(LoginThrottle.scope, LoginThrottle.subject)).all()
+    assert sorted(kept) == [("login", "new@example.org"), ("login-address", "")]
