@@ -114,6 +114,13 @@ def from_environment(instance_path: Path) -> dict:
         "DOMAIN_CREATION": domain_creation,
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 900),
+        # Failed logins from one address, whatever the emails: higher, over a longer window.
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50),
+        "LOGIN_ADDRESS_WINDOW_SECONDS": _int("LOGIN_ADDRESS_WINDOW_SECONDS", 3600),
+        # "Forgot password" requests per typed email and per address, in one window.
+        "FORGOT_MAX_PER_EMAIL": _int("FORGOT_MAX_PER_EMAIL", 3),
+        "FORGOT_MAX_PER_ADDRESS": _int("FORGOT_MAX_PER_ADDRESS", 10),
+        "FORGOT_WINDOW_SECONDS": _int("FORGOT_WINDOW_SECONDS", 3600),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_SECURE": _bool(
             os.environ.get("SESSION_COOKIE_SECURE"), env == "production"

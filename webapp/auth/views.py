@@ -44,7 +44,7 @@ def login():
         return redirect_to(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        result = accounts.authenticate(form.email.data, form.password.data)
+        result = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.ok:
             login_user(result.value, remember=form.remember.data)
             return redirect_to(safe_next(request.args.get("next")))
@@ -74,7 +74,10 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         result = accounts.change_password(
-            current_user, form.current_password.data, form.new_password.data
+            current_user,
+            form.current_password.data,
+            form.new_password.data,
+            request.remote_addr,
         )
         if result.ok:
             # The session identifier changed with the password: log this session in again.
@@ -90,10 +93,14 @@ def change_password():
 @public
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        flash(accounts.forgot_password(form.email.data), "info")
-        return redirect_to(url_for("auth.login"))
     status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        result = accounts.forgot_password(form.email.data, request.remote_addr)
+        if result.ok:
+            flash(result.message, "info")
+            return redirect_to(url_for("auth.login"))
+        form.form_errors.append(result.message)
+        status = 429
     return render("auth/forgot.html", status=status, form=form)
 
 

@@ -192,6 +192,9 @@ def _queue_again(work) -> int:
 
 @job
 def tick() -> str:
+    from webapp.services import throttles
+
     checks = check_due_domains()
     queued = reconcile()
-    return f"{checks} check(s) asked, re-enqueued {queued}"
+    purged = throttles.purge_expired()
+    return f"{checks} check(s) asked, re-enqueued {queued}, {purged} old throttle count(s) purged"

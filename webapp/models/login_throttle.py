@@ -7,16 +7,21 @@ from webapp.extensions import db
 
 
 class LoginThrottle(db.Model):
-    """Failed logins per email address, whether or not an account has that address.
+    """One counter of attempts around logging in: logins, current-password checks, "forgot
+    password" requests (`webapp/services/throttles.py` holds the rules).
 
-    Kept in the database rather than in memory so that every web worker sees the same count,
-    and keyed by the typed address so that the lock-out itself does not reveal which emails
-    have an account.
+    In the database rather than in memory or Redis, so that every web worker sees the same
+    count and it keeps counting when Redis is down; updated by one statement per attempt, so
+    that parallel attempts cannot lose each other's counts. `subject` is the typed email
+    (normalised, whether or not an account has it, so that a refusal reveals nothing) or "";
+    `address` is the client's address (an IPv6 client's /64 network) or "".
     """
 
     __tablename__ = "login_throttles"
 
-    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    window_started_at: Mapped[datetime]
-    locked_until: Mapped[datetime | None]
+    scope: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    subject: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # When this count stops mattering: the end of its window, or of its lock once at the limit.
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,3 +1,4 @@
+import functools
 import secrets
 from datetime import datetime
 
@@ -10,9 +11,19 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webapp.extensions import db
 from webapp.models.base import utcnow
 
-# A password hash that no password matches, checked against when the email is unknown so that
-# a login attempt takes the same time whether or not the account exists.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="pbkdf2:sha256:1000")
+DEFAULT_HASH_METHOD = "scrypt"
+
+
+def hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_HASH_METHOD
+
+
+@functools.cache
+def dummy_hash(method: str) -> str:
+    """A hash no password matches, checked when the email is unknown. Made with the configured
+    method and cost, so that a login takes the same time whether or not the account exists: a
+    cheaper dummy would tell which emails have one. Made once per method and process."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -46,8 +57,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_nonce}"
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=hash_method())
         self.session_nonce = secrets.token_hex(8)
 
     def check_password(self, password: str) -> bool:
@@ -55,7 +65,7 @@ class User(UserMixin, db.Model):
 
     @staticmethod
     def burn_password_check(password: str) -> None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(dummy_hash(hash_method()), password)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -1,6 +1,5 @@
 """Accounts: creating users, logging in with a throttle, changing passwords."""
 
-import math
 import secrets
 from datetime import timedelta
 
@@ -8,10 +7,11 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import LoginThrottle, PasswordToken, User
+from webapp.models import PasswordToken, User
 from webapp.models.base import utcnow
 from webapp.models.invitation import hash_token, new_token
 from webapp.models.user import normalise_email
+from webapp.services import throttles
 from webapp.services.results import Result
 
 MIN_PASSWORD_LENGTH = 10
@@ -58,26 +58,14 @@ def create_user(email: str, password: str, *, name: str = "", superuser: bool = 
     return Result.success(user)
 
 
-def _throttle_for(email: str) -> LoginThrottle | None:
-    return db.session.get(LoginThrottle, email)
-
-
-def _lockout_message(seconds: float) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return (
-        "Too many failed attempts for this email. For your security, wait "
-        f"{minutes} {unit} before trying again, or ask for a password reset."
-    )
-
-
-def authenticate(email: str, password: str) -> Result:
-    """Check credentials. The answer never says whether the email has an account."""
+def authenticate(email: str, password: str, address: str | None = None) -> Result:
+    """Check credentials. The answer never says whether the email has an account: an unknown
+    email gets the same password check (against a dummy hash of the same cost) and the same
+    throttle as a known one. `address` is the client's (`request.remote_addr`)."""
     email = normalise_email(email)
-    now = utcnow()
-    throttle = _throttle_for(email)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        return Result.failure(_lockout_message((throttle.locked_until - now).total_seconds()))
+    refusal = throttles.login_refused(email, address)
+    if refusal:
+        return Result.failure(refusal)
 
     user = find_user_by_email(email)
     if user is None:
@@ -86,43 +74,24 @@ def authenticate(email: str, password: str) -> Result:
     else:
         valid = user.check_password(password) and user.is_active
 
-    if valid:
-        if throttle is not None:
-            db.session.delete(throttle)
-            db.session.commit()
-        return Result.success(user)
-
-    _record_failure(email, throttle, now)
-    return Result.failure(BAD_CREDENTIALS)
+    if not valid:
+        return Result.failure(BAD_CREDENTIALS)
+    throttles.login_succeeded(email, address)
+    return Result.success(user)
 
 
-def _record_failure(email: str, throttle: LoginThrottle | None, now) -> None:
-    window = timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
-    if throttle is None:
-        throttle = LoginThrottle(email=email, failures=0, window_started_at=now)
-        db.session.add(throttle)
-    elif now - throttle.window_started_at > window:
-        throttle.failures = 0
-        throttle.window_started_at = now
-        throttle.locked_until = None
-    throttle.failures += 1
-    if throttle.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-        throttle.locked_until = now + window
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # A parallel attempt for the same email created the row first: count on that one.
-        db.session.rollback()
-        _record_failure(email, _throttle_for(email), now)
-
-
-def change_password(user: User, current: str, new: str) -> Result:
+def change_password(user: User, current: str, new: str, address: str | None = None) -> Result:
+    if refusal := throttles.current_password_refused(user.email, address):
+        return Result.failure(current_password=refusal)
     if not user.check_password(current):
         return Result.failure(current_password="This is not your current password.")  # noqa: S106
+    throttles.forget(throttles.CURRENT_PASSWORD, user.email, address)
+    db.session.commit()
     problem = password_problem(new)
     if problem:
         return Result.failure(new_password=problem)
     user.set_password(new)
+    throttles.clear_account(user.email)
     db.session.commit()
     return Result.success(user, "Your password was changed. Your other sessions were logged out.")
 
@@ -150,13 +119,16 @@ def _password_link(user: User, purpose: str, lifetime) -> bool:
     )
 
 
-def forgot_password(email: str) -> str:
-    """Send a reset link when the account exists; the answer is the same either way."""
+def forgot_password(email: str, address: str | None = None) -> Result:
+    """Send a reset link when the account exists; the answer is the same either way, and so is
+    the refusal when links were asked for too often (counted for any typed email)."""
+    if refusal := throttles.forgot_refused(email, address):
+        return Result.failure(refusal)
     hours = current_app.config["PASSWORD_LINK_HOURS"]
     user = find_user_by_email(email)
     if user is not None and user.is_active:
         _password_link(user, "reset", timedelta(hours=hours))
-    return FORGOT_ANSWER.format(hours=hours)
+    return Result.success(None, FORGOT_ANSWER.format(hours=hours))
 
 
 BAD_LINK = "This link is not valid any more (used, expired or mistyped). Ask for a new one."
@@ -189,6 +161,7 @@ def set_password_with_token(
         .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
         .values(used_at=record.used_at)
     )
+    throttles.clear_account(user.email)  # the owner proved it: no lock left on the account
     db.session.commit()
     return Result.success(user, "Your password is set. You are logged in.")
 
