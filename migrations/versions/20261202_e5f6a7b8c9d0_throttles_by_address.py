@@ -6,7 +6,7 @@ email and client address. The old counts are short-lived (15 minutes) and keyed 
 the table is made again, empty, rather than converted.
 
 Revision ID: e5f6a7b8c9d0
-Revises: d8e2f3a4b5c6
+Revises: e1f2a3b4c5d6
 Create Date: 2026-12-02 12:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5f6a7b8c9d0'
-down_revision = 'd8e2f3a4b5c6'
+down_revision = 'e1f2a3b4c5d6'
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
+from webapp.models.base import utcnow
 
 
 class LoginThrottle(db.Model):
@@ -25,3 +26,11 @@ class LoginThrottle(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     # When this count stops mattering: the end of its window, or of its lock once at the limit.
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+def purge_expired() -> int:
+    """Delete the counts whose time is over (they would start again at 1 anyway); committed."""
+    table = LoginThrottle.__table__
+    deleted = db.session.execute(sa.delete(table).where(table.c.expires_at <= utcnow()))
+    db.session.commit()
+    return deleted.rowcount

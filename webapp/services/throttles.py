@@ -181,10 +181,3 @@ def clear_account(email: str) -> None:
             _TABLE.c.subject == _key(LOGIN, email, None)["subject"],
         )
     )
-
-
-def purge_expired() -> int:
-    """Delete the counts whose time is over (they would start again at 1 anyway)."""
-    deleted = db.session.execute(sa.delete(_TABLE).where(_TABLE.c.expires_at <= utcnow()))
-    db.session.commit()
-    return deleted.rowcount
