@@ -220,7 +220,7 @@ class Convergence(RuleBasedStateMachine):
     @rule(status=st.sampled_from(list(DomainStatus)))
     def superuser_sets_status(self, status):
         self._count(f"status set to {status.value}")
-        domain_service.set_status(self.domain(), status.value, self.superuser)
+        domain_service.set_status(self.domain(), status.value)
 
     @rule(change=st.sampled_from(("DNS fixed", "DNS broken", "platform problem")))
     def dns_or_platform_changes_then_check(self, change):
@@ -317,7 +317,7 @@ class Convergence(RuleBasedStateMachine):
         run_jobs()  # the worker catches up first, the domain in whatever status it has
         self.sim.set_dns(DOMAIN, True)
         if self.domain().status != DomainStatus.ENABLED:
-            domain_service.set_status(self.domain(), "enabled", self.superuser)
+            domain_service.set_status(self.domain(), "enabled")
         for _ in range(ROUNDS_TO_SETTLE):
             self._settle_jobs()
             self._people_retry()

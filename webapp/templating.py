@@ -5,13 +5,12 @@ from urllib.parse import quote
 from flask import current_app
 from flask_login import current_user
 
-from webapp.models import DomainStatus, Role
+from webapp.models import Role
 from webapp.permissions import may_create_domains
 
 
 def _globals():
     return {
-        "DomainStatus": DomainStatus,
         "Role": Role,
         "can_create_domains": may_create_domains(
             current_user, current_app.config["DOMAIN_CREATION"]

@@ -175,7 +175,7 @@ def zone_file(domain):
 def set_status(domain):
     form = StatusForm()
     if form.validate_on_submit():
-        result = service.set_status(domain, form.status.data, current_user)
+        result = service.set_status(domain, form.status.data)
         if result.ok:
             flash(result.message, result.category)
             return redirect_to(url_for("domains.show", domain=domain.name))

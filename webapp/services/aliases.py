@@ -197,9 +197,3 @@ def listing(domain: Domain, q: str = "", page: int = 1, per_page: int = 50) -> P
         by_name[row.local_part].append(row)
     items = [AliasGroup(name, by_name[name]) for name in names]
     return Page(items=items, page=page, pages=pages, total=total)
-
-
-def count(domain: Domain) -> int:
-    return db.session.scalar(
-        db.select(func.count(func.distinct(Alias.local_part))).where(Alias.domain_id == domain.id)
-    )

@@ -96,7 +96,7 @@ def _logged_in_user() -> User | None:
     return None
 
 
-def set_status(domain: Domain, status: str, actor: User) -> Result:
+def set_status(domain: Domain, status: str) -> Result:
     try:
         new_status = DomainStatus(status)
     except ValueError:
