@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from webapp.extensions import db
 from webapp.jobs.periodic import reconcile
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus, Role
+from webapp.services import mailbox_list
 
 FORM = {
     "first_name": "Jane",
@@ -359,10 +360,8 @@ def _found(client, query):
 def test_search_looks_into_address_names_and_secondary_email(
     app, client, enabled, monkeypatch, selective
 ):
-    from webapp.services import mailboxes as service
-
     # Both ways of reading a search's page give the same answers.
-    monkeypatch.setattr(service, "SELECTIVE_SEARCH", 1000 if selective else 0)
+    monkeypatch.setattr(mailbox_list, "SELECTIVE_SEARCH", 1000 if selective else 0)
     db.session.execute(
         sa.insert(Mailbox),
         [
