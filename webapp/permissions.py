@@ -173,6 +173,7 @@ LAST_OWNER = "A domain keeps at least one owner: make someone else owner first."
 ONLY_MANAGERS = "Only the domain's administrators and owners manage its collaborators."
 OWNER_BY_OWNER = "Only an owner can change or remove an owner."
 ABOVE_OWN = "You cannot give a role above your own."
+OWNER_INVITATION = "Only an owner can re-send or cancel an invitation to be owner."
 
 
 def role_change_refusal(
@@ -205,3 +206,15 @@ def grantable_roles(actor, actor_role: Role | None) -> list[Role]:
     if actor_role is None or actor_role < Role.ADMINISTRATOR:
         return []
     return [role for role in Role if role <= actor_role]
+
+
+def invitation_action_refusal(actor, actor_role: Role | None, invited_role: str) -> str | None:
+    """Why `actor` may not re-send (renew) or cancel an invitation to `invited_role`, or None:
+    the rule of owners for collaborators holds for invitations to be owner too."""
+    if actor.is_superuser:
+        return None
+    if actor_role is None or actor_role < Role.ADMINISTRATOR:
+        return ONLY_MANAGERS
+    if Role(invited_role) == Role.OWNER and actor_role < Role.OWNER:
+        return OWNER_INVITATION
+    return None
