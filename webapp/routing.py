@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, request
+from flask import current_app, redirect, request
 from werkzeug.routing import IntegerConverter, RequestRedirect
 
 # Every id column is an INTEGER: 32 bits on PostgreSQL, 64 on SQLite. A larger number in a URL
@@ -26,9 +26,8 @@ def _redirect_from_base_url(response):
     if isinstance(request.routing_exception, RequestRedirect):
         base = urlsplit(current_app.config["BASE_URL"])
         target = urlsplit(request.routing_exception.new_url)
-        response.headers["Location"] = urlunsplit(
-            (base.scheme, base.netloc, target.path, target.query, "")
-        )
+        location = urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+        return redirect(location, request.routing_exception.code)  # its body names it too
     return response
 
 
