@@ -67,6 +67,8 @@ FIELDS = ("name", "support_email", "email", "password", "role", "status", "first
           "current_password", "new_password", "remember", "csrf_token")  # fmt: skip
 WIDE = settings(FUZZ, max_examples=60)
 latin_1 = st.text(st.characters(max_codepoint=255, exclude_characters="\r\n\x00"), max_size=80)
+# Host names IDNA refuses (Werkzeug answers 400 before Flask can build URLs), and random text.
+hosts = st.sampled_from(["a" * 64 + ".fr", "a..b", ".", "x." * 130]) | latin_1
 ids = st.integers(min_value=0, max_value=2**70).map(str) | st.sampled_from(["0", "1", "9" * 30])
 values = text | st.binary(max_size=50).map(lambda b: b.decode("latin-1"))
 
@@ -122,7 +124,7 @@ def test_any_body_on_any_form_route_never_fails(
 
 
 @WIDE
-@given(host=latin_1, prefix=st.sampled_from(["/", "/domains/", "/invitations/",
+@given(host=hosts, prefix=st.sampled_from(["/", "/domains/", "/invitations/",
        "/password/reset/", "/users/", "/domains/fuzz.fr/mailboxes/", "/login?next=/"]),
        rest=st.text(max_size=60), htmx=st.booleans())  # fmt: skip
 def test_any_host_and_path_never_fails(app, host, prefix, rest, htmx):
