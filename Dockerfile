@@ -33,5 +33,6 @@ USER app
 
 EXPOSE 8000
 
+# gunicorn.conf.py (in /app) masks link tokens in the access log.
 # No HEALTHCHECK here: the same image also runs the worker and the one-shot migrations.
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "wsgi:app"]

@@ -174,19 +174,49 @@ def test_a_token_for_one_domain_cannot_accept_another(client, owner, make_domain
     )
 
 
-def test_every_pending_invitation_for_the_email_becomes_an_access(
+def test_accepting_one_invitation_shows_the_others_to_accept_each(
     client, owner, make_domain, run_jobs, outbox
 ):
+    """Following one link is one yes: an owner's role on another domain is not taken unseen."""
     make_domain("team.fr", owner=owner)
     make_domain("other.fr", owner=owner)
+    make_domain("third.fr", owner=owner)
     invite(client, "both@example.org", domain="team.fr")
-    invite(client, "both@example.org", "administrator", domain="other.fr")
+    invite(client, "both@example.org", "owner", domain="other.fr")
+    invite(client, "both@example.org", "administrator", domain="third.fr")
     run_jobs()
     token = re.search(r"/invitations/(\S+)", outbox.text(outbox.to("both@example.org")[0])).group(1)
     client.post_form("/logout")
-    client.post_form(f"/invitations/{token}", {"name": "Both", "password": "a-long-password"})
+    done = client.post_form(
+        f"/invitations/{token}", {"name": "Both", "password": "a-long-password"}
+    )
+    assert done.status_code == 303 and done.headers["Location"] == "/account/invitations"
     assert client.get("/domains/team.fr/").status_code == 200
+    assert client.get("/domains/other.fr/").status_code == 404  # not accepted by the first link
+    page = client.get("/account/invitations").get_data(as_text=True)
+    assert "other.fr" in page and 'data-role="owner"' in page and "third.fr" in page
+    assert "team.fr" not in page
+
+    other = db.session.scalar(db.select(Invitation).where(Invitation.role == "owner"))
+    accepted = client.post_form(f"/account/invitations/{other.id}/accept")
+    assert accepted.status_code == 303 and accepted.headers["Location"] == "/account/invitations"
     assert client.get("/domains/other.fr/").status_code == 200
+    assert client.get("/domains/third.fr/").status_code == 404  # still waiting for its own yes
+    page = client.get("/account/invitations").get_data(as_text=True)
+    assert "other.fr" not in page and "third.fr" in page
+
+
+def test_only_the_invitee_accepts_a_waiting_invitation(client, owner, make_domain, make_user):
+    make_domain("team.fr", owner=owner)
+    invite(client, "someone@example.org", "owner")
+    invitation = db.session.scalar(db.select(Invitation))
+    client.post_form("/logout")
+    stranger = make_user("stranger@example.org")
+    client.post_form("/login", {"email": stranger.email, "password": "correct-horse-battery"})
+    answer = client.post_form(f"/account/invitations/{invitation.id}/accept")
+    assert answer.status_code == 303
+    assert client.get("/domains/team.fr/").status_code == 404
+    assert db.session.get(Invitation, invitation.id).accepted_at is None
 
 
 def test_a_logged_in_invitee_just_accepts(client, team, make_user, run_jobs, outbox, login_as):
@@ -288,3 +318,52 @@ def test_staff_cannot_deactivate_themselves(client, make_user, login_as):
     login_as(staff)
     client.post_form(f"/users/{staff.id}/deactivate")
     assert db.session.get(User, staff.id).active
+
+
+def test_only_owners_resend_or_cancel_an_invitation_to_be_owner(
+    client, owner, team, make_user, grant
+):
+    invite(client, "future.owner@example.org", "owner")
+    invite(client, "future.viewer@example.org", "viewer")
+    to_owner, to_viewer = (
+        db.session.scalar(db.select(Invitation).where(Invitation.role == role))
+        for role in ("owner", "viewer")
+    )
+    expiry, link = to_owner.expires_at, to_owner.token_hash
+    admin = make_user("admin@example.org")
+    grant(admin, team, Role.ADMINISTRATOR)
+    client.post_form("/logout")
+    client.post_form("/login", {"email": admin.email, "password": "correct-horse-battery"})
+
+    page = client.get("/domains/team.fr/invitations/").get_data(as_text=True)
+    assert f"/invitations/{to_owner.id}/resend" not in page
+    assert f"/invitations/{to_owner.id}/cancel" not in page
+    assert f"/invitations/{to_viewer.id}/resend" in page  # theirs to manage
+    for action in ("resend", "cancel"):
+        answer = client.post_form(f"/domains/team.fr/invitations/{to_owner.id}/{action}")
+        assert answer.status_code == 403, action
+    kept = db.session.get(Invitation, to_owner.id)
+    assert (kept.expires_at, kept.token_hash, kept.cancelled_at) == (expiry, link, None)
+    assert (
+        client.post_form(f"/domains/team.fr/invitations/{to_viewer.id}/cancel").status_code == 303
+    )
+
+
+def test_opening_a_link_never_spends_it(client, owner, team, make_user, run_jobs, outbox):
+    """A mail scanner (or a preview) opens links with GET and HEAD: only the POST accepts."""
+    invite(client, "scanned@example.org")
+    make_user("reset.me@example.org")
+    client.post_form("/logout")
+    client.post_form("/password/forgot", {"email": "reset.me@example.org"})
+    run_jobs()
+    token = link_in(outbox, "scanned@example.org")
+    [reset] = outbox.to("reset.me@example.org")
+    reset_path = re.search(r"https?://[^/\s]+(/password/reset/\S+)", outbox.text(reset)).group(1)
+    for path in (f"/invitations/{token}", reset_path):
+        for _ in range(3):
+            assert client.get(path).status_code == 200, path
+            assert client.head(path).status_code == 200, path
+    assert db.session.scalar(db.select(Invitation.accepted_at)) is None
+    assert db.session.scalar(db.select(PasswordToken.used_at)) is None
+    done = client.post_form(f"/invitations/{token}", {"name": "Sam", "password": "a-long-password"})
+    assert done.status_code == 303

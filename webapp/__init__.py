@@ -49,8 +49,11 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     _init_login(app)
 
-    from webapp import cli, errors, htmx, security, templating
+    from webapp import access_log, cli, errors, htmx, routing, security, templating
     from webapp.jobs import waiting
+
+    routing.init_app(app)
+    access_log.init_app(app)
 
     waiting.connect()
 

@@ -106,6 +106,8 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_PORT": _int("SMTP_PORT", 1025),
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        # Without it, SMTP_USER and SMTP_PASSWORD are only sent once STARTTLS has succeeded.
+        "SMTP_ALLOW_PLAINTEXT": _bool(os.environ.get("SMTP_ALLOW_PLAINTEXT")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mail domains <no-reply@localhost>"),
         # The address people use to reach this application, for links in emails.
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
@@ -145,6 +147,8 @@ def from_environment(instance_path: Path) -> dict:
         # asked (a demo behind docker compose), reading the folder the mail catcher writes.
         "DEV_OUTBOX": _bool(os.environ.get("DEV_OUTBOX")),
         "DEV_OUTBOX_DIR": os.environ.get("DEV_OUTBOX_DIR") or None,
+        # The largest request body read (bytes): a spreadsheet import fits; more is a 413.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
     }
 
 

@@ -2,8 +2,10 @@
 
 import logging
 
-from flask import render_template
+from flask import current_app, has_request_context, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from webapp.extensions import db
@@ -16,6 +18,7 @@ MESSAGES = {
     403: ("Not allowed", "Your role on this domain does not allow this action."),
     404: ("Not found", "This page does not exist, or you have no access to it."),
     405: ("Not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this site accepts."),
     422: ("Check the form", "Some values are not valid; correct them and send again."),
     429: ("Too many requests", "Wait a moment and try again."),
     500: (
@@ -28,17 +31,51 @@ MESSAGES = {
 
 def _render(status: int, title: str | None = None, text: str | None = None):
     default_title, default_text = MESSAGES.get(status, ("Error", "The request failed."))
+    title, text = title or default_title, text or default_text
+    if not has_request_context() or request_ctx.url_adapter is None:
+        # No URL can be built (a Host header that is not a host name stops Flask before it
+        # makes its URL adapter): the site's layout would fail on its first url_for.
+        return _bare_page(status, title, text), status
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
-    body = render_template(
-        template, status=status, title=title or default_title, text=text or default_text
-    )
+    try:
+        body = render_template(template, status=status, title=title, text=text)
+    except Exception:
+        # The error page is the last answer there is: if the layout itself fails (the database
+        # gone while it reads the current user, say), a bare page rather than no page at all.
+        log.exception("the error page %s could not be rendered", status)
+        return _bare_page(status, title, text), status
     return body, status
+
+
+def _bare_page(status: int, title: str, text: str) -> str:
+    """The error page without the layout: no URL to build, no template, no database."""
+    home = (request.script_root if has_request_context() else "") + "/"
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title></head><body><main><p>Error {status}</p><h1>{escape(title)}</h1>"
+        f'<p>{escape(text)}</p><p><a href="{escape(home)}">Back to your domains</a></p></main>'
+        "</body></html>"
+    )
 
 
 def handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if error.code == 413:
+        return _render(413, text=_too_large())
     return _render(error.code)
+
+
+def _too_large() -> str:
+    config = current_app.config
+
+    def size(key: str) -> str:
+        return f"{(config.get(key) or 0) / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+
+    return (
+        f"What you sent is larger than this site accepts: {size('MAX_CONTENT_LENGTH')} in all, "
+        f"and {size('MAX_FORM_MEMORY_SIZE')} of typed text. Send a smaller file, or split it."
+    )
 
 
 def handle_csrf_error(error: CSRFError):

@@ -2,8 +2,12 @@
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
+from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import widgets
+from wtforms.fields import FileField
 from wtforms.widgets.core import clean_key
+
+NOT_TEXT = "This field takes text, not a file."
 
 
 def drop_nul(value):
@@ -31,12 +35,46 @@ widgets.Input.html_params = staticmethod(html_params)
 
 
 class BaseForm(FlaskForm):
+    # The names of the fields that were sent something other than text (see wrap_formdata).
+    not_text: frozenset[str] = frozenset()
+
     class Meta:
         def bind_field(self, form, unbound_field, options):
             # The unbound field is shared by every instance of the form class: its kwargs must
             # not be changed, or each new form would add one more filter to every field.
             filters = unbound_field.kwargs.get("filters") or ()
             return unbound_field.bind(form=form, **options, filters=(drop_nul, *filters))
+
+        def wrap_formdata(self, form, formdata):
+            """Only text reaches a text field. A multipart body may name a file part like a text
+            field, and a JSON body (which Flask-WTF also reads) may hold numbers or objects: the
+            validators would fail on them with a TypeError (a 500). They are left out here and
+            their fields refused in `validate`, with a message."""
+            try:
+                formdata = super().wrap_formdata(form, formdata)
+            except (TypeError, ValueError):
+                formdata = MultiDict()  # a JSON body that is not an object: nothing to read
+            if formdata is None:
+                return None
+            file_fields = {field.name for field in form if isinstance(field, FileField)}
+            kept, refused = MultiDict(), set()
+            for name, value in formdata.items(multi=True):
+                if isinstance(value, str) or (
+                    name in file_fields and isinstance(value, FileStorage)
+                ):
+                    kept.add(name, value)
+                else:
+                    refused.add(name)
+            form.not_text = frozenset(refused)
+            return kept
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name in self.not_text:
+            if (field := self._fields.get(name)) is not None:
+                field.errors = [NOT_TEXT]  # instead of "required", which would mislead
+                valid = False
+        return valid
 
 
 def query_text(value: str | None, max_length: int = 200) -> str:

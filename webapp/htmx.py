@@ -1,6 +1,7 @@
 """The htmx conventions: one template per page that includes its partials, chosen by header."""
 
 from flask import Response, redirect, render_template, request, session
+from werkzeug.urls import iri_to_uri
 
 
 def is_htmx() -> bool:
@@ -18,7 +19,11 @@ def render(template: str, partial: str | None = None, status: int = 200, **conte
 
 
 def redirect_to(url: str) -> Response:
-    """Navigate after a change: htmx ignores headers on 3xx, so it gets HX-Redirect with 200."""
+    """Navigate after a change: htmx ignores headers on 3xx, so it gets HX-Redirect with 200.
+
+    Header values travel as Latin-1: a URL with other characters (a `next=` typed by anyone) is
+    percent-encoded first, as Werkzeug does for Location, or the server could not send it."""
+    url = iri_to_uri(url)
     if is_htmx():
         response = Response("", 200)
         response.headers["HX-Redirect"] = url

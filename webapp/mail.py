@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -37,15 +38,31 @@ def _render(name: str, **context) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
+class PlaintextRefused(smtplib.SMTPException):
+    """The mail server offers no STARTTLS, and our credentials are not sent in clear."""
+
+
 def send(message: EmailMessage) -> None:
     """Send over SMTP; raises OSError / smtplib.SMTPException for the job to retry."""
     config = current_app.config
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15) as smtp:
         smtp.ehlo()
         if config["SMTP_USER"]:
-            if smtp.has_extn("starttls"):
-                smtp.starttls()
-                smtp.ehlo()
+            _secure(smtp, config)
             smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
         smtp.send_message(message)
     log.info("sent %r to %s", message["Subject"], message["To"])
+
+
+def _secure(smtp: smtplib.SMTP, config) -> None:
+    """TLS before the credentials: with the server's certificate checked, since a TLS that
+    anyone in the middle can answer protects no password."""
+    if smtp.has_extn("starttls"):
+        smtp.starttls(context=ssl.create_default_context())
+        smtp.ehlo()
+    elif not config["SMTP_ALLOW_PLAINTEXT"]:
+        # Raised as an SMTP error: the email waits and is sent once the setting is corrected.
+        raise PlaintextRefused(
+            f"the mail server {config['SMTP_HOST']} offers no TLS (STARTTLS), and SMTP_USER "
+            "and SMTP_PASSWORD are not sent in clear unless SMTP_ALLOW_PLAINTEXT is set"
+        )

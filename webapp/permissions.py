@@ -152,6 +152,7 @@ LAST_OWNER = say("access.last_owner")
 ONLY_MANAGERS = say("access.only_managers")
 OWNER_BY_OWNER = say("access.owner_by_owner")
 ABOVE_OWN = say("access.above_own")
+OWNER_INVITATION = say("access.owner_invitation")
 
 
 def role_change_refusal(
@@ -184,3 +185,15 @@ def grantable_roles(actor, actor_role: Role | None) -> list[Role]:
     if actor_role is None or actor_role < Role.ADMINISTRATOR:
         return []
     return [role for role in Role if role <= actor_role]
+
+
+def invitation_action_refusal(actor, actor_role: Role | None, invited_role: str) -> Said | None:
+    """Why `actor` may not re-send (renew) or cancel an invitation to `invited_role`, or None:
+    the rule of owners for collaborators holds for invitations to be owner too."""
+    if actor.is_superuser:
+        return None
+    if actor_role is None or actor_role < Role.ADMINISTRATOR:
+        return ONLY_MANAGERS
+    if Role(invited_role) == Role.OWNER and actor_role < Role.OWNER:
+        return OWNER_INVITATION
+    return None

@@ -73,6 +73,7 @@ WORDINGS: dict[str, str] = {
     "access.only_managers": "Only the domain's administrators and owners manage its collaborators.",
     "access.owner_by_owner": "Only an owner can change or remove an owner.",
     "access.above_own": "You cannot give a role above your own.",
+    "access.owner_invitation": "Only an owner can re-send or cancel an invitation to be owner.",
     # --- what a failed job says (webapp.jobs.failures) ---
     "failure.unreachable": "The mail platform could not be reached for {what} ({detail}).",
     "failure.credentials": (

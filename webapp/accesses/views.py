@@ -1,13 +1,20 @@
 """Collaborators and invitations of a domain, and accepting an invitation."""
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user, login_user
 
 from webapp.accesses.forms import AcceptForm, InviteForm, RoleForm
 from webapp.forms import apply_errors
 from webapp.htmx import is_htmx, redirect_to, render
 from webapp.models import Role
-from webapp.permissions import grantable_roles, is_self, public, require_role
+from webapp.permissions import (
+    authenticated,
+    grantable_roles,
+    invitation_action_refusal,
+    is_self,
+    public,
+    require_role,
+)
 from webapp.services import accesses as service
 from webapp.services import invitations
 
@@ -15,6 +22,7 @@ bp = Blueprint("accesses", __name__)
 
 
 def _page(domain, status=200, partial=None, invite_form=None, oob=False):
+    pending = invitations.pending(domain)
     return render(
         "accesses/index.html",
         partial,
@@ -22,7 +30,13 @@ def _page(domain, status=200, partial=None, invite_form=None, oob=False):
         domain=domain,
         abilities=g.abilities,
         members=service.members(domain, current_user, g.role),
-        invitations=invitations.pending(domain),
+        invitations=pending,
+        # The invitations this person may re-send or cancel (owners' only by owners).
+        manageable={
+            item.id
+            for item in pending
+            if invitation_action_refusal(current_user, g.role, item.role) is None
+        },
         invite_form=invite_form or InviteForm(formdata=None),
         grantable=grantable_roles(current_user, g.role),
         oob=oob,
@@ -95,6 +109,8 @@ def _invitation_action(domain, invitation_id, run):
     if invitation is None:
         flash("This invitation does not exist (any more).", "error")
         return redirect_to(url_for("accesses.index", domain=domain.name))
+    if invitation_action_refusal(current_user, g.role, invitation.role):
+        abort(403)
     return _after_change(domain, run(invitation))
 
 
@@ -131,7 +147,7 @@ def accept(token):
                 status = 409 if invitation.state == "pending" else 410
                 return render("invitations/unusable.html", status=status, message=result.message)
             flash(f"You now have access to {invitation.domain.unicode_name}.", "success")
-            return redirect_to(url_for("domains.show", domain=invitation.domain.name))
+            return _after_accepting(invitation.domain)
         return render(
             "invitations/accept.html", invitation=invitation, form=AcceptForm(formdata=None)
         )
@@ -146,10 +162,38 @@ def accept(token):
         if result.ok:
             login_user(result.value)
             flash(result.message, "success")
-            return redirect_to(url_for("domains.show", domain=invitation.domain.name))
+            return _after_accepting(invitation.domain)
         apply_errors(form, result.errors)
         if result.message:
             form.form_errors.append(result.message)
         form.password.data = ""
     status = 422 if request.method == "POST" else 200
     return render("invitations/accept.html", status=status, invitation=invitation, form=form)
+
+
+def _after_accepting(domain):
+    """To the domain, or first to the other invitations for this email, to accept each."""
+    if invitations.waiting_for(current_user):
+        return redirect_to(url_for("accesses.waiting"))
+    return redirect_to(url_for("domains.show", domain=domain.name))
+
+
+@bp.get("/account/invitations")
+@authenticated
+def waiting():
+    return render("invitations/waiting.html", invitations=invitations.waiting_for(current_user))
+
+
+@bp.post("/account/invitations/<int:invitation_id>/accept")
+@authenticated
+def accept_waiting(invitation_id):
+    invitation = invitations.find_waiting(current_user, invitation_id)
+    if invitation is None:
+        flash("This invitation is not waiting for you (any more).", "error")
+        return redirect_to(url_for("accesses.waiting"))
+    result = invitations.accept(invitation, current_user)
+    if not result.ok:
+        flash(result.message, "error")
+        return redirect_to(url_for("accesses.waiting"))
+    flash(f"You now have access to {invitation.domain.unicode_name}.", "success")
+    return _after_accepting(invitation.domain)

@@ -189,29 +189,18 @@ def _claim(invitation: Invitation, now) -> bool:
 
 
 def accept(invitation: Invitation, user: User) -> Result:
-    """Turn this invitation and every other pending one for the same email into accesses."""
-    now = utcnow()
-    if not _claim(invitation, now):
+    """Turn this invitation into an access. The other pending invitations for the same email
+    wait for the person to accept each (`waiting_for`): one link followed is one yes, never an
+    owner's role on some other domain taken without being seen."""
+    if not _claim(invitation, utcnow()):
         db.session.rollback()
         return Result.failure(UNUSABLE.get(invitation.state, UNUSABLE["accepted"]))
-    others = db.session.scalars(
-        db.select(Invitation).where(
-            Invitation.email == invitation.email,
-            Invitation.id != invitation.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.cancelled_at.is_(None),
-            Invitation.expires_at > now,
-        )
-    ).all()
-    domains = []
-    for item in [invitation, *(other for other in others if _claim(other, now))]:
-        accesses.grant(item.domain, user, Role(item.role), actor=user)
-        audit.record(
-            item.domain_id, "invitation.accepted",
-            say("audit.invitation_accepted", email=user.email, role=Role(item.role).said),
-            target=user.email, actor=user,
-        )  # fmt: skip
-        domains.append(item.domain)
+    accesses.grant(invitation.domain, user, Role(invitation.role), actor=user)
+    audit.record(
+        invitation.domain_id, "invitation.accepted",
+        say("audit.invitation_accepted", email=user.email, role=Role(invitation.role).said),
+        target=user.email, actor=user,
+    )  # fmt: skip
     try:
         db.session.commit()
     except IntegrityError:
@@ -220,7 +209,29 @@ def accept(invitation: Invitation, user: User) -> Result:
         # parameters.
         db.session.rollback()
         return Result.failure(RACED)
-    return Result.success(domains)
+    return Result.success(invitation.domain)
+
+
+def _waiting(email: str):
+    return (
+        db.select(Invitation)
+        .where(
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .order_by(Invitation.created_at)
+    )
+
+
+def waiting_for(user: User) -> list[Invitation]:
+    """The invitations addressed to the user's email that are still to be answered."""
+    return db.session.scalars(_waiting(user.email)).all()
+
+
+def find_waiting(user: User, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(_waiting(user.email).where(Invitation.id == invitation_id))
 
 
 def accept_with_new_account(invitation: Invitation, name: str, password: str) -> Result:
