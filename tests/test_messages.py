@@ -93,7 +93,11 @@ def test_say_refuses_unknown_identifiers_and_wrong_parameters():
 
 
 def test_nested_messages_render_capitalised_and_survive_storage():
-    what = say("work.email", subject=say("subject.confirmation", address="j@acme.fr"), recipient="j@home.org")
+    what = say(
+        "work.email",
+        subject=say("subject.confirmation", address="j@acme.fr"),
+        recipient="j@home.org",
+    )
     reason = say("failure.retrying", cause=say("failure.mail_down", what=what, detail="timed out"))
     text = (
         "The email “Your mailbox j@acme.fr is ready” to j@home.org could not be sent "
@@ -116,7 +120,9 @@ def test_a_removed_identifier_still_shows_its_row_and_plain_text_loads_as_legacy
 def test_message_columns_store_identifiers_and_refuse_sentences(app, make_user, make_domain):
     domain = make_domain("acme.fr", owner=make_user("o@acme.fr"))
     said = say("audit.alias_removed", address="a@acme.fr", destination="b@example.org")
-    db.session.add(AuditEntry(domain_id=domain.id, actor_label="x", kind="alias.removed", message=said))
+    db.session.add(
+        AuditEntry(domain_id=domain.id, actor_label="x", kind="alias.removed", message=said)
+    )
     db.session.commit()
     stored = db.session.execute(sa.text("SELECT message FROM audit_entries")).scalar_one()
     assert json.loads(stored) == {
