@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models.base import utcnow
+from webapp.validators import comparable_email
 
 # A password hash that no password matches, checked against when the email is unknown so that
 # a login attempt takes the same time whether or not the account exists.
@@ -16,7 +17,8 @@ _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="pbkdf2:s
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    # One spelling per address, punycode and Unicode domains alike (webapp.validators).
+    return comparable_email(email)
 
 
 class User(UserMixin, db.Model):

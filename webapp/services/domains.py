@@ -18,7 +18,12 @@ from webapp.models.base import utcnow
 from webapp.pagination import paginate_rows
 from webapp.services.domain_status import change_status, next_check_delay
 from webapp.services.results import Result
-from webapp.validators import InvalidValue, normalise_domain_name, normalise_email_address
+from webapp.validators import (
+    InvalidValue,
+    normalise_domain_name,
+    normalise_email_address,
+    normalise_new_domain_name,
+)
 
 DUPLICATE_NAME = "This domain is already registered here."
 FOLLOW_UP_LATER = (
@@ -34,7 +39,7 @@ QUEUE_DOWN = (
 def create_domain(name: str, support_email: str, actor: User) -> Result:
     errors = {}
     try:
-        ascii_name = normalise_domain_name(name)
+        ascii_name = normalise_new_domain_name(name)
     except InvalidValue as exc:
         errors["name"] = str(exc)
     try:

@@ -22,10 +22,11 @@ from webapp.models import Domain, DomainStatus, Mailbox, MailboxCount, MailboxSt
 from webapp.models.base import utcnow
 from webapp.models.mailbox import SEARCH_KEY_SEPARATOR, name_key
 from webapp.pagination import paginate_rows
+from webapp.services.mailbox_names import cleaned_names, name_taken
 from webapp.services.results import Result
+from webapp.text import fold
 from webapp.validators import (
     InvalidValue,
-    clean_person_name,
     normalise_email_address,
     normalise_local_part,
     suggest_local_part,
@@ -55,32 +56,6 @@ def find(domain: Domain, local_part: str) -> Mailbox | None:
     )
 
 
-def _names(data: dict, errors: dict) -> tuple[str, str]:
-    names = []
-    for field, what in (("first_name", "first name"), ("last_name", "last name")):
-        try:
-            names.append(clean_person_name(data.get(field, ""), what))
-        except InvalidValue as exc:
-            errors[field] = str(exc)
-            names.append("")
-    return names[0], names[1]
-
-
-def _name_taken(domain: Domain, first: str, last: str, except_id: int | None = None) -> str | None:
-    stmt = db.select(Mailbox.local_part).where(
-        Mailbox.domain_id == domain.id, Mailbox.name_key == name_key(first, last)
-    )
-    if except_id is not None:
-        stmt = stmt.where(Mailbox.id != except_id)
-    taken = db.session.scalar(stmt)
-    if taken is None:
-        return None
-    return (
-        f"{first} {last} already has a mailbox here ({taken}@{domain.unicode_name}): the webmail "
-        "needs a different name for each person."
-    )
-
-
 def _taken_meanwhile(
     domain: Domain, first: str, last: str, local_part: str | None = None
 ) -> Result:
@@ -88,7 +63,7 @@ def _taken_meanwhile(
     checks and our write. Caught before anything logs the statement with its parameters."""
     if local_part is not None and find(domain, local_part) is not None:
         return Result.failure(local_part=f"{local_part}@{domain.unicode_name} already exists.")
-    taken = _name_taken(domain, first, last)
+    taken = name_taken(domain, first, last)
     return Result.failure(
         first_name=taken or f"{first} {last} was given to another mailbox at the same moment."
     )
@@ -112,7 +87,7 @@ def create(domain: Domain, data: dict) -> Result:
     if domain.status == DomainStatus.DISABLED:
         return Result.failure(DOMAIN_DISABLED)
     errors: dict[str, str] = {}
-    first, last = _names(data, errors)
+    first, last = cleaned_names(data, errors)
     raw_local = (data.get("local_part") or "").strip() or suggest_local_part(first, last)
     try:
         local_part = normalise_local_part(raw_local)
@@ -122,7 +97,7 @@ def create(domain: Domain, data: dict) -> Result:
     secondary = _secondary(data, f"{local_part}@{domain.name}", errors)
     if "local_part" not in errors and find(domain, local_part) is not None:
         errors["local_part"] = f"{local_part}@{domain.unicode_name} already exists."
-    if first and last and (taken := _name_taken(domain, first, last)):
+    if first and last and (taken := name_taken(domain, first, last)):
         errors["first_name"] = taken
     if errors:
         return Result.failure(**errors)
@@ -166,15 +141,18 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
     if domain.status == DomainStatus.DISABLED:
         return Result.failure(DOMAIN_DISABLED)
     errors: dict[str, str] = {}
-    first, last = _names(data, errors)
+    first, last = cleaned_names(data, errors)
     secondary = mailbox.secondary_email
     if not names_only:
         secondary = _secondary(data, mailbox.address, errors)
-    if first and last and (taken := _name_taken(domain, first, last, except_id=mailbox.id)):
+    names_changed = (first, last) != (mailbox.first_name, mailbox.last_name)
+    # Unchanged names keep their key: a lookalike pair from before the keys were skeletons
+    # (see Mailbox.name_key) is refused only when its names are edited.
+    taken = names_changed and first and last and name_taken(domain, first, last, mailbox.id)
+    if taken:
         errors["first_name"] = taken
     if errors:
         return Result.failure(**errors)
-    names_changed = (first, last) != (mailbox.first_name, mailbox.last_name)
     changes = [
         f"{what}: {old or '(none)'} → {new or '(none)'}"
         for what, old, new in (
@@ -186,8 +164,9 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
     ]
     if changes:
         audit.record(domain, "mailbox.edited", "; ".join(changes) + ".", target=_target(mailbox))
-    mailbox.first_name, mailbox.last_name = first, last
-    mailbox.name_key = name_key(first, last)
+    if names_changed:
+        mailbox.first_name, mailbox.last_name = first, last
+        mailbox.name_key = name_key(first, last)
     mailbox.secondary_email = secondary
     try:
         # Written now, so that names taken by a parallel rename fail here, before any commit.
@@ -342,10 +321,11 @@ def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", p
         where.append(Mailbox.status == status)
     stmt = db.select(*Listed.COLUMNS).where(*where)
     total = None
-    q = (q or "").strip().lower()
+    q = fold(q).strip()
     if q:
-        term = q.split("@", 1)[0] if q.endswith(f"@{domain.name}") else q
-        needle = term.casefold()
+        at_domain = (f"@{domain.name}", fold(f"@{domain.unicode_name}"))
+        term = q.split("@", 1)[0] if q.endswith(at_domain) else q
+        needle = term
         if SEARCH_KEY_SEPARATOR in needle:
             matches = sa.false()  # no field holds it: it could only match across two fields
         else:
