@@ -92,7 +92,7 @@ def normalise_new_domain_name(raw: str) -> str:
 
 def _refuse_lookalike_label(label: str, tld: str) -> None:
     """The rules browsers apply before they show a label in Unicode instead of punycode
-    (UTS #39): one script per label, Latin aside with Chinese, Japanese or Korean, and no label
+    (UTS #39): one script per label, Latin beside Chinese, Japanese or Korean, and no label
     made only of letters that pass for plain ones, unless the whole name is in that script
     (москва.рф is Cyrillic throughout; москва.com reads as "mockba.com")."""
     found = text.scripts(label)

@@ -324,8 +324,7 @@ def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", p
     q = fold(q).strip()
     if q:
         at_domain = (f"@{domain.name}", fold(f"@{domain.unicode_name}"))
-        term = q.split("@", 1)[0] if q.endswith(at_domain) else q
-        needle = term
+        needle = q.split("@", 1)[0] if q.endswith(at_domain) else q
         if SEARCH_KEY_SEPARATOR in needle:
             matches = sa.false()  # no field holds it: it could only match across two fields
         else:
