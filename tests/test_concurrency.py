@@ -298,7 +298,7 @@ def test_two_mailboxes_renamed_to_the_same_names_at_once(
         db.session.execute(sa.update(Mailbox).values(dimail_created_at=utcnow()))
         db.session.commit()
     first, second = logged_in(app, owner), logged_in(app, owner)
-    meet_after(monkeypatch, mailboxes, "_name_taken")
+    meet_after(monkeypatch, mailboxes, "name_taken")
     caplog.set_level(logging.DEBUG)
 
     answers = at_once(*(
@@ -313,7 +313,8 @@ def test_two_mailboxes_renamed_to_the_same_names_at_once(
     [refused] = [a for a in answers if a.status_code == 422]
     assert NAME_TAKEN in refused.get_data(as_text=True)
     keys = db.session.scalars(db.select(Mailbox.name_key).order_by(Mailbox.local_part)).all()
-    assert sorted(keys) in (["anna x", "sam same"], ["bob x", "sam same"])
+    kept = {name_key("Anna", "X"), name_key("Bob", "X")} & set(keys)
+    assert len(kept) == 1 and sorted(keys) == sorted([*kept, name_key("Sam", "Same")])
     _no_parameters_logged(caplog)
 
 
@@ -322,7 +323,7 @@ def test_two_mailboxes_created_with_the_same_names_at_once(
 ):
     _domain, owner = two_mailboxes
     first, second = logged_in(app, owner), logged_in(app, owner)
-    meet_after(monkeypatch, mailboxes, "_name_taken")
+    meet_after(monkeypatch, mailboxes, "name_taken")
     caplog.set_level(logging.DEBUG)
 
     answers = at_once(*(

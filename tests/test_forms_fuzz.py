@@ -53,7 +53,8 @@ def site(app, client, make_user, make_domain, login_as):
     domain = make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
     db.session.add(
         Mailbox(domain_id=domain.id, local_part="jane.doe", first_name="Jane", last_name="Doe",
-                name_key="jane doe", secondary_email="jane@home.org", status="pending")
+                name_key=name_key("Jane", "Doe"), secondary_email="jane@home.org",
+                status="pending")
     )  # fmt: skip
     db.session.commit()
     login_as(owner)

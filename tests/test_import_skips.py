@@ -10,6 +10,7 @@ import requests
 
 from webapp.extensions import db
 from webapp.models import Alias, AuditEntry, Domain, DomainStatus, Mailbox
+from webapp.models.mailbox import name_key
 
 LONG = "a" * 70
 
@@ -75,7 +76,7 @@ def test_local_parts_refused_here_are_skipped_and_reported(app, enabled, dimail)
 def test_each_reason_is_counted_apart(app, enabled, dimail):
     db.session.add(
         Mailbox(domain_id=enabled.id, local_part="bob.known", first_name="Bob",
-                last_name="X", name_key="bob x", status="enabled")
+                last_name="X", name_key=name_key("Bob", "X"), status="enabled")
     )  # fmt: skip
     db.session.commit()
     _in_dimail(

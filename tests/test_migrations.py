@@ -1,5 +1,8 @@
 """The schema comes from migrations only, and they must match the models."""
 
+import importlib.util
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -7,6 +10,8 @@ from flask_migrate import downgrade, upgrade
 
 from webapp import create_app
 from webapp.extensions import db
+from webapp.models import Domain, Mailbox
+from webapp.models.mailbox import name_key
 
 
 def _differences(engine):
@@ -93,3 +98,99 @@ def test_upgrades_keep_every_row_of_the_tables_they_rebuild(test_config, tmp_pat
         assert kept == dict.fromkeys(tables, 1)
         assert enforced == 1  # and foreign keys are enforced again afterwards
         db.engine.dispose()
+
+
+def _migration(slug):
+    [path] = (Path(__file__).parent.parent / "migrations" / "versions").glob(f"*_{slug}.py")
+    spec = importlib.util.spec_from_file_location(slug, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CONFUSABLE_KEYS = _migration("e3f4a5b6c7d8_confusable_name_keys")
+BOX = (
+    "INSERT INTO mailboxes (domain_id, local_part, first_name, last_name, name_key, search_key, "
+    "status, created_at, enabled_wanted, names_synced) VALUES (:domain, :local, :first, :last, "
+    ":key, '', 'enabled', CURRENT_TIMESTAMP, 1, 1)"
+)
+BOXES = [  # as the casefolded keys let them in: each pair looks like one name
+    {"domain": 1, "local": "bob", "first": "Bob", "last": "Roe"},
+    {"domain": 1, "local": "bob2", "first": "Bob", "last": "R\u043ee"},  # Cyrillic о
+    {"domain": 1, "local": "nfc", "first": "Ann", "last": "Ro\u00e9"},
+    {"domain": 1, "local": "nfd", "first": "Ann", "last": "Roe\u0301"},
+    {"domain": 2, "local": "bob", "first": "Bob", "last": "Roe"},  # another domain: no clash
+]
+
+
+def _keys(conn):
+    rows = conn.execute(sa.text("SELECT domain_id, local_part, name_key FROM mailboxes"))
+    return {(domain, local): key for domain, local, key in rows}
+
+
+def test_the_confusable_keys_migration_recomputes_existing_keys(test_config, tmp_path):
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    app = create_app({**test_config, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="d8e2f3a4b5c6")
+        with db.engine.begin() as conn:
+            for name in ("acme.fr", "other.fr"):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO domains (name, support_email, status, status_changed_at, "
+                        "created_at, checks_supported) VALUES (:name, 's@acme.fr', 'enabled', "
+                        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+                    ),
+                    {"name": name},
+                )
+            for box in BOXES:
+                conn.execute(sa.text(BOX), {**box, "key": f"{box['first']} {box['last']}".lower()})
+            for email in ("jane@xn--mnchen-3ya.de", "x@xn--caf-dma.fr", "x@café.fr"):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO users (email, name, password_hash, is_superuser, active, "
+                        "session_nonce, created_at) VALUES (:email, '', 'x', 0, 1, 'n', "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"email": email},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            keys = _keys(conn)
+            search = conn.execute(
+                sa.text("SELECT search_key FROM mailboxes WHERE local_part = 'nfd'")
+            ).scalar_one()
+            emails = set(conn.execute(sa.text("SELECT email FROM users")).scalars())
+        bob, ann = name_key("Bob", "Roe"), name_key("Ann", "Ro\u00e9")
+        # The older of each lookalike pair keeps the key; the newer one's carries its id, so
+        # both mailboxes stay and a third lookalike meets the plain key.
+        assert keys == {
+            (1, "bob"): bob, (1, "bob2"): f"{bob}~2", (1, "nfc"): ann, (1, "nfd"): f"{ann}~4",
+            (2, "bob"): bob,
+        }  # fmt: skip
+        assert search == "nfd\nann ro\u00e9\n"  # folded names, NFC
+        # Emails are rewritten in the spelling logins look up, unless two accounts would meet.
+        assert emails == {"jane@münchen.de", "x@xn--caf-dma.fr", "x@café.fr"}
+
+        downgrade(revision="d8e2f3a4b5c6")
+        with db.engine.connect() as conn:
+            assert _keys(conn)[(1, "bob2")] == "bob r\u043ee"
+        db.engine.dispose()
+
+
+def test_recomputing_the_keys_twice_in_small_batches_changes_nothing(app):
+    domain = Domain(name="acme.fr", support_email="s@acme.fr")
+    db.session.add(domain)
+    db.session.flush()
+    for box in BOXES[:4]:
+        db.session.add(
+            Mailbox(domain_id=domain.id, local_part=box["local"], first_name=box["first"],
+                    last_name=box["last"], name_key=box["local"])
+        )  # fmt: skip
+    db.session.commit()
+    with db.engine.begin() as conn:
+        assert CONFUSABLE_KEYS.recompute_keys(conn, batch=1) == 2
+        first = _keys(conn)
+        assert CONFUSABLE_KEYS.recompute_keys(conn, batch=3) == 2
+        assert _keys(conn) == first
+    assert len({key.split("~")[0] for key in first.values()}) == 2

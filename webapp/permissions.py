@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from webapp.extensions import db
 from webapp.messages import Said, say
 from webapp.models import Domain, DomainAccess, DomainStatus, Role
+from webapp.models.user import normalise_email
 
 
 def _domain_and_role(name: str, user) -> tuple[Domain | None, Role | None]:
@@ -69,8 +70,9 @@ def abilities(user, domain: Domain, role: Role | None) -> Abilities:
 
 
 def owns_mailbox(user, domain: Domain, local_part: str, **_) -> bool:
-    """The user's own email is this mailbox's address: they may edit its names."""
-    return user.email == f"{(local_part or '').lower()}@{domain.name}"
+    """The user's own email is this mailbox's address: they may edit its names. The account
+    keeps its domain in Unicode and the domain row in punycode: both are compared in one form."""
+    return normalise_email(user.email) == normalise_email(f"{local_part or ''}@{domain.name}")
 
 
 def is_self(user, domain: Domain, user_id, **_) -> bool:

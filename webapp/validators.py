@@ -8,6 +8,8 @@ import unicodedata
 import idna
 from email_validator import EmailNotValidError, validate_email
 
+from webapp import text
+
 MAX_DOMAIN_LENGTH = 253
 MAX_LABEL_LENGTH = 63
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
@@ -74,6 +76,46 @@ def normalise_domain_name(raw: str) -> str:
     return ascii_name
 
 
+def normalise_new_domain_name(raw: str) -> str:
+    """normalise_domain_name, refusing too the names that can pass for another one.
+
+    Only for a domain being added: those already here stay reachable under their names.
+    """
+    ascii_name = normalise_domain_name(raw)
+    labels = [unicode_domain_name(label) for label in ascii_name.split(".")]
+    tld = labels[-1]
+    for label in labels:
+        if not label.isascii():
+            _refuse_lookalike_label(label, tld)
+    return ascii_name
+
+
+def _refuse_lookalike_label(label: str, tld: str) -> None:
+    """The rules browsers apply before they show a label in Unicode instead of punycode
+    (UTS #39): one script per label, Latin beside Chinese, Japanese or Korean, and no label
+    made only of letters that pass for plain ones, unless the whole name is in that script
+    (москва.рф is Cyrillic throughout; москва.com reads as "mockba.com")."""
+    found = text.scripts(label)
+    if not text.allowed_script_mix(found):
+        raise InvalidValue(
+            f"“{label}” mixes {_joined(found)} letters, as lookalike names do: write each part "
+            "of the name in one alphabet (Latin may go with Chinese, Japanese or Korean)."
+        )
+    twin = text.ascii_lookalike(label)
+    if twin is None or "LATIN" in found or (not tld.isascii() and text.scripts(tld) == found):
+        return
+    raise InvalidValue(
+        f"“{label}” is written in {_joined(found)} letters that look exactly like the plain "
+        f"letters “{twin}”, so the name would pass for another domain. Type it in letters a to z "
+        "if that is the name you mean."
+    )
+
+
+def _joined(scripts: set[str]) -> str:
+    names = sorted(text.script_label(s) for s in scripts)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _is_ip_address(name: str) -> bool:
     candidate = name.strip("[]")
     try:
@@ -111,6 +153,27 @@ def normalise_email_address(raw: str) -> str:
     return result.normalized.lower()
 
 
+def comparable_email(raw: str) -> str:
+    """The one spelling of an address that lookups and comparisons use, whatever form its
+    domain was typed in: lower-cased, the domain in Unicode as normalise_email_address stores
+    it, so that bob@xn--exmple-cua.fr and bob@exämple.fr are one address. Raises nothing: a
+    value that is no address comes back stripped and lower-cased, and matches nobody's."""
+    value = (raw or "").strip().lower()
+    local, at, domain = value.rpartition("@")
+    if not at or not domain:
+        return value
+    return f"{local}@{_unicode_form(domain)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _unicode_form(domain: str) -> str:
+    try:
+        ascii_name = idna.encode(domain, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError):
+        return domain
+    return unicode_domain_name(ascii_name)
+
+
 MAX_LOCAL_PART_LENGTH = 64
 MAX_NAME_LENGTH = 200
 _LOCAL_PART = re.compile(r"^[a-z0-9._-]+$")
@@ -140,6 +203,12 @@ def clean_person_name(raw: str, what: str) -> str:
         raise InvalidValue(f"Enter the {what}.")
     if len(value) > MAX_NAME_LENGTH:
         raise InvalidValue(f"Use at most {MAX_NAME_LENGTH} characters.")
+    if hidden := text.invisible_characters(value):
+        shown = ", ".join(text.character_name(ch) for ch in hidden)
+        raise InvalidValue(
+            f"Remove the invisible character{'s' if len(hidden) > 1 else ''} from the {what} "
+            f"({shown}): a name with characters nobody sees can pass for another one."
+        )
     return value
 
 

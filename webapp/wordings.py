@@ -26,6 +26,7 @@ WORDINGS: dict[str, str] = {
     # --- mailboxes (webapp.services.mailboxes) ---
     "mailbox.domain_disabled": "This domain is disabled: its mailboxes cannot be changed.",
     "mailbox.name_taken": "{name} already has a mailbox here ({address}): the webmail needs a different name for each person.",
+    "mailbox.name_looks_taken": "“{name}” looks the same as “{holder}”, who already has a mailbox here ({address}): the webmail needs names that people can tell apart.",
     "mailbox.exists": "{address} already exists.",
     "mailbox.name_taken_meanwhile": "{name} was given to another mailbox at the same moment.",
     "mailbox.secondary_is_itself": "Use another address than the new mailbox itself: the confirmation goes there.",

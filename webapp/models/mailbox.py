@@ -1,9 +1,11 @@
 import enum
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp import text
 from webapp.extensions import db
 from webapp.messages import Said
 from webapp.models.base import utcnow
@@ -22,8 +24,12 @@ class MailboxStatus(enum.StrEnum):
 
 
 def name_key(first_name: str, last_name: str) -> str:
-    """First + last name as compared for uniqueness: case and surrounding spaces ignored."""
-    return f"{(first_name or '').strip()} {(last_name or '').strip()}".casefold()
+    """The display name ("first last") as compared for uniqueness: its UTS #39 skeleton, so
+    that names which look the same are the same (a Cyrillic о and a Latin o, NFD and NFC
+    accents, any case). Stored as the skeleton's SHA-256: NFKC and the skeleton can make a
+    name many times longer (one ﷽ is 18 letters), and the key must fit its column and index."""
+    shown = f"{(first_name or '').strip()} {(last_name or '').strip()}"
+    return hashlib.sha256(text.skeleton(shown).encode()).hexdigest()
 
 
 # Between the parts of the search key: no part can hold it (local parts, names and email
@@ -31,18 +37,25 @@ def name_key(first_name: str, last_name: str) -> str:
 SEARCH_KEY_SEPARATOR = "\n"
 
 
-def search_key(local_part: str | None, name_key_: str | None, secondary_email: str | None) -> str:
+def search_key(
+    local_part: str | None, first_name: str | None, last_name: str | None,
+    secondary_email: str | None,
+) -> str:  # fmt: skip
     """What the list's search looks into: the address, the names and the secondary email, in one
-    case-folded string, so that a search is one LIKE over one indexed column instead of three
-    (one of them through lower()) over the rows."""
-    parts = (local_part or "", name_key_ or "", secondary_email or "")
-    return SEARCH_KEY_SEPARATOR.join(parts).casefold()
+    folded string (webapp.text.fold), so that a search is one LIKE over one indexed column
+    instead of four (some through lower()) over the rows."""
+    names = f"{(first_name or '').strip()} {(last_name or '').strip()}"
+    parts = (local_part or "", names, secondary_email or "")
+    return SEARCH_KEY_SEPARATOR.join(text.fold(part) for part in parts)
 
 
 def _search_key_default(context) -> str:
     """The column default: every INSERT computes the key, ORM objects and bulk inserts alike."""
     row = context.get_current_parameters()
-    return search_key(row.get("local_part"), row.get("name_key"), row.get("secondary_email"))
+    return search_key(
+        row.get("local_part"), row.get("first_name"), row.get("last_name"),
+        row.get("secondary_email"),
+    )  # fmt: skip
 
 
 class Mailbox(db.Model):
@@ -62,10 +75,14 @@ class Mailbox(db.Model):
     local_part: Mapped[str] = mapped_column(sa.String(64))
     first_name: Mapped[str] = mapped_column(sa.String(200))
     last_name: Mapped[str] = mapped_column(sa.String(200))
+    # name_key(first_name, last_name); a pair of lookalike names that existed before the keys
+    # were skeletons keeps both rows, the newer one's key suffixed with its id (see the
+    # migration e3f4a5b6c7d8), until its names are changed.
     name_key: Mapped[str] = mapped_column(sa.String(401))
     # Where the confirmation goes; unknown for mailboxes imported from dimail.
     secondary_email: Mapped[str | None] = mapped_column(sa.String(254))
-    # search_key(local_part, name_key, secondary_email): set on insert by its default and on
+    # search_key(local_part, first_name, last_name, secondary_email): set on insert by its
+    # default and on
     # update by the ORM event below (a bulk UPDATE of those columns must set it too).
     search_key: Mapped[str] = mapped_column(sa.Text, default=_search_key_default, deferred=True)
     status: Mapped[str] = mapped_column(sa.String(20), default=MailboxStatus.PENDING)
@@ -128,7 +145,7 @@ sa.Index(
     postgresql_where=owed_clause(),
 )
 
-_SEARCHED = ("local_part", "name_key", "secondary_email")
+_SEARCHED = ("local_part", "first_name", "last_name", "secondary_email")
 
 
 @sa.event.listens_for(Mailbox, "before_update")
@@ -137,7 +154,7 @@ def _refresh_search_key(_mapper, _connection, mailbox: Mailbox) -> None:
     if any(attrs[name].history.has_changes() for name in _SEARCHED):
         # Set without reading the old value: the column is deferred (the pages never show it).
         mailbox.search_key = search_key(
-            mailbox.local_part, mailbox.name_key, mailbox.secondary_email
+            mailbox.local_part, mailbox.first_name, mailbox.last_name, mailbox.secondary_email
         )
 
 

@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models.base import utcnow
+from webapp.validators import comparable_email
 
 DEFAULT_HASH_METHOD = "scrypt"
 
@@ -27,7 +28,8 @@ def dummy_hash(method: str) -> str:
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    # One spelling per address, punycode and Unicode domains alike (webapp.validators).
+    return comparable_email(email)
 
 
 class User(UserMixin, db.Model):

@@ -21,7 +21,12 @@ from webapp.models import Alias, Domain, DomainAccess, DomainStatus, MailboxCoun
 from webapp.models.base import utcnow
 from webapp.pagination import paginate_rows
 from webapp.services.results import Result
-from webapp.validators import InvalidValue, normalise_domain_name, normalise_email_address
+from webapp.validators import (
+    InvalidValue,
+    normalise_domain_name,
+    normalise_email_address,
+    normalise_new_domain_name,
+)
 
 DUPLICATE_NAME = say("domain.duplicate")
 
@@ -29,7 +34,7 @@ DUPLICATE_NAME = say("domain.duplicate")
 def create_domain(name: str, support_email: str, actor: User) -> Result:
     errors = {}
     try:
-        ascii_name = normalise_domain_name(name)
+        ascii_name = normalise_new_domain_name(name)
     except InvalidValue as exc:
         errors["name"] = str(exc)
     try:

@@ -14,6 +14,7 @@ from webapp.messages import Said
 from webapp.models import Domain, Mailbox, MailboxCount, MailboxStatus
 from webapp.models.mailbox import SEARCH_KEY_SEPARATOR
 from webapp.pagination import paginate_rows
+from webapp.text import fold
 
 SORTS = {
     "name": (Mailbox.last_name, Mailbox.first_name),
@@ -44,10 +45,10 @@ def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", p
         where.append(Mailbox.status == status)
     stmt = db.select(*Listed.COLUMNS).where(*where)
     total = None
-    q = (q or "").strip().lower()
+    q = fold(q).strip()
     if q:
-        term = q.split("@", 1)[0] if q.endswith(f"@{domain.name}") else q
-        needle = term.casefold()
+        at_domain = (f"@{domain.name}", fold(f"@{domain.unicode_name}"))
+        needle = q.split("@", 1)[0] if q.endswith(at_domain) else q
         if SEARCH_KEY_SEPARATOR in needle:
             matches = sa.false()  # no field holds it: it could only match across two fields
         else:

@@ -16,10 +16,10 @@ from webapp.messages import Said, say, then
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
 from webapp.models.base import utcnow
 from webapp.models.mailbox import name_key
+from webapp.services.mailbox_names import cleaned_names, name_taken
 from webapp.services.results import Result
 from webapp.validators import (
     InvalidValue,
-    clean_person_name,
     normalise_email_address,
     normalise_local_part,
     suggest_local_part,
@@ -36,30 +36,6 @@ def find(domain: Domain, local_part: str) -> Mailbox | None:
     )
 
 
-def _names(data: dict, errors: dict) -> tuple[str, str]:
-    names = []
-    for field, what in (("first_name", "first name"), ("last_name", "last name")):
-        try:
-            names.append(clean_person_name(data.get(field, ""), what))
-        except InvalidValue as exc:
-            errors[field] = str(exc)
-            names.append("")
-    return names[0], names[1]
-
-
-def _name_taken(domain: Domain, first: str, last: str, except_id: int | None = None) -> str | None:
-    stmt = db.select(Mailbox.local_part).where(
-        Mailbox.domain_id == domain.id, Mailbox.name_key == name_key(first, last)
-    )
-    if except_id is not None:
-        stmt = stmt.where(Mailbox.id != except_id)
-    taken = db.session.scalar(stmt)
-    if taken is None:
-        return None
-    address = f"{taken}@{domain.unicode_name}"
-    return say("mailbox.name_taken", name=f"{first} {last}", address=address)
-
-
 def _taken_meanwhile(
     domain: Domain, first: str, last: str, local_part: str | None = None
 ) -> Result:
@@ -69,7 +45,7 @@ def _taken_meanwhile(
         return Result.failure(
             local_part=say("mailbox.exists", address=f"{local_part}@{domain.unicode_name}")
         )
-    taken = _name_taken(domain, first, last)
+    taken = name_taken(domain, first, last)
     return Result.failure(
         first_name=taken or say("mailbox.name_taken_meanwhile", name=f"{first} {last}")
     )
@@ -91,7 +67,7 @@ def create(domain: Domain, data: dict) -> Result:
     if domain.status == DomainStatus.DISABLED:
         return Result.failure(DOMAIN_DISABLED)
     errors: dict[str, str] = {}
-    first, last = _names(data, errors)
+    first, last = cleaned_names(data, errors)
     raw_local = (data.get("local_part") or "").strip() or suggest_local_part(first, last)
     try:
         local_part = normalise_local_part(raw_local)
@@ -101,7 +77,7 @@ def create(domain: Domain, data: dict) -> Result:
     secondary = _secondary(data, f"{local_part}@{domain.name}", errors)
     if "local_part" not in errors and find(domain, local_part) is not None:
         errors["local_part"] = say("mailbox.exists", address=f"{local_part}@{domain.unicode_name}")
-    if first and last and (taken := _name_taken(domain, first, last)):
+    if first and last and (taken := name_taken(domain, first, last)):
         errors["first_name"] = taken
     if errors:
         return Result.failure(**errors)
@@ -144,15 +120,18 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
     if domain.status == DomainStatus.DISABLED:
         return Result.failure(DOMAIN_DISABLED)
     errors: dict[str, str] = {}
-    first, last = _names(data, errors)
+    first, last = cleaned_names(data, errors)
     secondary = mailbox.secondary_email
     if not names_only:
         secondary = _secondary(data, mailbox.address, errors)
-    if first and last and (taken := _name_taken(domain, first, last, except_id=mailbox.id)):
+    names_changed = (first, last) != (mailbox.first_name, mailbox.last_name)
+    # Unchanged names keep their key: a lookalike pair from before the keys were skeletons
+    # (see Mailbox.name_key) is refused only when its names are edited.
+    taken = names_changed and first and last and name_taken(domain, first, last, mailbox.id)
+    if taken:
         errors["first_name"] = taken
     if errors:
         return Result.failure(**errors)
-    names_changed = (first, last) != (mailbox.first_name, mailbox.last_name)
     none = say("audit.none")
     changes = [
         say("audit.mailbox_change", what=say(f"audit.{what}"), old=old or none, new=new or none)
@@ -168,8 +147,9 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
             domain, "mailbox.edited", say("audit.mailbox_edited", changes=changes),
             target=_target(mailbox),
         )  # fmt: skip
-    mailbox.first_name, mailbox.last_name = first, last
-    mailbox.name_key = name_key(first, last)
+    if names_changed:
+        mailbox.first_name, mailbox.last_name = first, last
+        mailbox.name_key = name_key(first, last)
     mailbox.secondary_email = secondary
     try:
         # Written now, so that names taken by a parallel rename fail here, before any commit.
