@@ -11,7 +11,7 @@ and NFC accents) both exist in the webmail, so both are kept: the newer one's ke
 with its id, which keeps the unique constraint and refuses any third lookalike.
 
 Revision ID: e3f4a5b6c7d8
-Revises: d8e2f3a4b5c6
+Revises: e5f6a7b8c9d0
 Create Date: 2026-12-02 10:00:00.000000
 
 """
@@ -26,7 +26,7 @@ from webapp.validators import comparable_email
 
 # revision identifiers, used by Alembic.
 revision = 'e3f4a5b6c7d8'
-down_revision = 'd8e2f3a4b5c6'
+down_revision = 'e5f6a7b8c9d0'
 branch_labels = None
 depends_on = None
 
