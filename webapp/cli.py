@@ -6,7 +6,7 @@ import click
 from flask import current_app
 
 from webapp.extensions import db
-from webapp.services import accounts
+from webapp.services import accounts, sessions
 
 DEFAULT_DEMO_EMAIL = "admin@example.org"
 DEFAULT_DEMO_PASSWORD = "demo-admin-password"  # noqa: S105 - development only, printed on start
@@ -41,6 +41,7 @@ def seed_demo_command() -> None:
         if problem:
             raise click.ClickException(f"DEMO_PASSWORD: {problem}")
         user.set_password(password)
+        sessions.end_all(user)  # a new password ends the old sessions, as on the account page
         user.is_superuser = True
         user.active = True
         db.session.commit()

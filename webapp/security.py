@@ -1,5 +1,8 @@
 """Headers that every response carries."""
 
+from flask import request
+from flask_login import current_user
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -22,6 +25,10 @@ def _security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static" and current_user.is_authenticated:
+        # What a logged-in person sees (mailboxes, collaborators, exports) is kept in no cache,
+        # the browser's disk or a proxy, where it would outlive the session.
+        headers["Cache-Control"] = "no-store"
     return response
 
 
