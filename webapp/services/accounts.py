@@ -167,8 +167,8 @@ def forgot_password(email: str) -> str:
 
 BAD_LINK = "This link is not valid any more (used, expired or mistyped). Ask for a new one."
 STALE_LINK = (
-    "This link was sent before the account's password was changed, so it no longer works. If "
-    "you still need to choose a password, ask for a new link."
+    "This link was sent before the password of this account was changed, so it no longer "
+    "works. If you still need to choose a password, ask for a new link."
 )
 
 
