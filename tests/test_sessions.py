@@ -214,3 +214,13 @@ def _link_for(user):
     db.session.add(record)
     db.session.commit()
     return record
+
+
+def test_logging_in_again_on_the_same_browser_replaces_its_session(app, make_user):
+    user = make_user()
+    here = log_in(app, user)
+    before = copy_of(here, "session")
+    here.post_form("/login", {"email": user.email, "password": PASSWORD})
+    assert before.get("/domains/").status_code == 302
+    page = here.get("/account/sessions").get_data(as_text=True)
+    assert page.count('data-session="') == 1

@@ -9,7 +9,7 @@ give anyone a working cookie. A request is logged in only while its record is li
 import functools
 from datetime import timedelta
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -81,6 +81,11 @@ def log_in(user: User, *, remember: bool = False) -> SessionRecord:
     """Start a session for `user` on this browser, with its record in the database."""
     token, token_hash = new_token()
     now = utcnow()
+    previous = session.get("_user_id")
+    if isinstance(previous, str):
+        # Logging in again on this browser: the session it replaces ends, rather than linger
+        # on the sessions page with no cookie left to use it.
+        db.session.execute(_revoke().where(SessionRecord.token_hash == hash_token(previous)))
     record = SessionRecord(
         token_hash=token_hash,
         user_id=user.id,
