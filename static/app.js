@@ -11,6 +11,24 @@
     box.replaceChildren(p);
   }
 
+  // A 401 means the session ended while this page was open (logged out elsewhere, expired,
+  // ended from the sessions page): nothing is swapped in, every poll and request of the page
+  // stops, and the browser goes to the login page, which comes back here once logged in.
+  var sessionEnded = false;
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status !== 401) return;
+    event.preventDefault();
+    if (sessionEnded) return;
+    sessionEnded = true;
+    var login = xhr.getResponseHeader("X-Login-URL") || "/login";
+    var here = window.location.pathname + window.location.search;
+    window.location.assign(login + (login.indexOf("?") < 0 ? "?" : "&") + "next=" + encodeURIComponent(here));
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (sessionEnded) event.preventDefault();
+  });
+
   // htmx does not swap error answers: say in plain words what happened instead of doing nothing.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;

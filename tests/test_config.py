@@ -27,6 +27,26 @@ def test_missing_secret_key_message_reaches_the_command_line():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+@pytest.mark.parametrize("key", ["x", "a-short-key", "s" * 31])
+def test_a_short_secret_key_stops_production_start_up(monkeypatch, key):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigError, match="SECRET_KEY is too short .* at least 32"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_the_secret_keys_the_readme_and_compose_suggest_are_long_enough(monkeypatch):
+    import secrets
+
+    for text in ((ROOT / "README.md").read_text(), (ROOT / "docker-compose.yml").read_text()):
+        assert "secrets.token_urlsafe(48)" in text
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["APP_ENV"] == "production"
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def test_development_invents_and_keeps_a_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("APP_ENV", "development")

@@ -39,7 +39,8 @@ LAYERS = [
     (
         "entry",
         ("__init__.py", "cli.py", "main.py", "dev_outbox.py", "errors.py", "htmx.py",
-         "templating.py", "security.py", "forms.py", "accesses/", "aliases/", "audit_log/",
+         "templating.py", "security.py", "forms.py", "routing.py", "access_log.py", "account/",
+         "accesses/", "aliases/", "audit_log/",
          "auth/", "domains/", "mailboxes/", "users/"),
     ),
     ("services", ("services/",)),

@@ -24,6 +24,8 @@ SAMPLE_VALUES = {
     "local_part": "jane.doe",
     "message_id": "1-0123abcd",
     "token": "not-a-real-token",
+    # No such session: walking "end this session" must not log the walker out.
+    "session_id": 999_999,
 }
 
 

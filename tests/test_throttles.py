@@ -149,6 +149,7 @@ def test_a_password_reset_clears_the_accounts_counts(client, make_user):
             token_hash=token_hash,
             purpose="reset",
             expires_at=utcnow() + timedelta(hours=1),
+            password_fingerprint=user.password_fingerprint,
         )
     )
     db.session.commit()

@@ -1,6 +1,5 @@
 """Mail domains through dimail: the Flask application factory."""
 
-import functools
 import logging
 from pathlib import Path
 
@@ -12,14 +11,6 @@ from webapp.extensions import csrf, db, login_manager, migrate, tune_sqlite
 from webapp.jobs import context as job_context
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@functools.cache
-def _user_by_id():
-    # Built once: every request of a logged-in user runs it.
-    from webapp.models import User
-
-    return db.select(User).where(User.id == db.bindparam("user_id"))
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -64,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
 
     from webapp.accesses.views import bp as accesses_bp
+    from webapp.account.views import bp as account_bp
     from webapp.aliases.views import bp as aliases_bp
     from webapp.audit_log.views import bp as audit_log_bp
     from webapp.auth.views import bp as auth_bp
@@ -74,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(domains_bp)
     if app.config["APP_ENV"] == "development" or app.config.get("DEV_OUTBOX"):
         from webapp.dev_outbox import bp as dev_outbox_bp
@@ -88,22 +81,19 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to see this page."
-    login_manager.login_message_category = "info"
-    # A stolen session cookie stops working when the user changes their password.
-    login_manager.session_protection = "basic"
+    from webapp.errors import handle_unauthorized
+    from webapp.services import sessions
 
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id, _, nonce = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.execute(_user_by_id(), {"user_id": int(user_id)}).scalar()
-        if user is None or user.session_nonce != nonce or not user.is_active:
-            return None
-        return user
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"  # what to say on the way: errors.handle_unauthorized
+    # A change of address or browser marks the session as not fresh (nothing more).
+    login_manager.session_protection = "basic"
+    # The session cookie carries the token of a session record kept on the server, not the
+    # account's id: a request is logged in only while that record is live.
+    login_manager.id_attribute = "get_session_token"
+    login_manager.user_loader(sessions.load_user)
+    login_manager.unauthorized_handler(handle_unauthorized)
+    sessions.init_app(app)
 
 
 # A plain `rq worker` imports a job module, hence this package first: jobs find the factory.

@@ -11,7 +11,7 @@ from webapp.jobs.imports import import_all_enabled, import_domain
 from webapp.jobs.periodic import check_due_domains, reconcile, tick
 from webapp.jobs.queue import QUEUE_NAMES, queue, redis_connection
 from webapp.models import Domain, DomainStatus
-from webapp.services import accounts
+from webapp.services import accounts, sessions
 from webapp.validators import InvalidValue, normalise_domain_name
 
 DEFAULT_DEMO_EMAIL = "admin@example.org"
@@ -47,6 +47,7 @@ def seed_demo_command() -> None:
         if problem:
             raise click.ClickException(f"DEMO_PASSWORD: {problem}")
         user.set_password(password)
+        sessions.end_all(user)  # a new password ends the old sessions, as on the account page
         user.is_superuser = True
         user.active = True
         db.session.commit()

@@ -2,11 +2,14 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "production", "testing")
 DEFAULT_RETRY_INTERVALS = (5, 15, 60, 180, 600)
+# Shorter keys can be guessed offline from one signed cookie, and a guessed key forges sessions.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -160,6 +163,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # "Remember me" lasts a month (Flask-Login's default is a year); its session record too.
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "WTF_CSRF_TIME_LIMIT": None,
     "PAGE_SIZE": 50,
 }
@@ -172,6 +177,12 @@ def finalise(config: dict) -> None:
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
             "string (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
             "or set APP_ENV=development for a local development setup."
+        )
+    if config.get("APP_ENV") == "production" and len(config["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is too short ({len(config['SECRET_KEY'])} characters): use at least "
+            f"{MIN_SECRET_KEY_LENGTH} random characters (for example: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
         )
     config.setdefault("REMEMBER_COOKIE_SECURE", config.get("SESSION_COOKIE_SECURE", False))
     problem = dimail_url_problem(config.get("DIMAIL_URL") or "")

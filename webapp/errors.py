@@ -2,8 +2,10 @@
 
 import logging
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, flash, has_request_context, redirect, render_template, request
+from flask import session as cookie_session
 from flask.globals import request_ctx
+from flask_login import current_user, login_url, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -12,6 +14,9 @@ from webapp.extensions import db
 from webapp.htmx import is_htmx
 
 log = logging.getLogger(__name__)
+
+SESSION_ENDED = "Your session ended: log in again."
+LOG_IN = "Log in to see this page."
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -78,7 +83,40 @@ def _too_large() -> str:
     )
 
 
+def handle_unauthorized():
+    """A page that needs a login, asked for without a live session.
+
+    An htmx request (a poll, an address suggestion, a form posted in place) gets a 401 that
+    static/app.js turns into a full navigation to the login page, with this page as `next=`:
+    swapping the login page into a list would leave the person with a broken page. The message
+    waits in the flashes for the login page.
+    """
+    ended = bool(cookie_session.get("_user_id")) or is_htmx()
+    if cookie_session.get("_user_id"):
+        logout_user()  # the session was ended elsewhere: forget it here too, and its cookie
+    message = SESSION_ENDED if ended else LOG_IN
+    if message not in _waiting_messages():  # several polls may end at once: say it once
+        flash(message, "info")
+    if is_htmx():
+        response = current_app.response_class(message, 401, mimetype="text/plain")
+        response.headers["X-Login-URL"] = login_url("auth.login")
+        return response
+    return redirect(login_url("auth.login", next_url=request.url))
+
+
+def _waiting_messages() -> list[str]:
+    return [message for _category, message in cookie_session.get("_flashes", [])]
+
+
+def _needs_login() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and getattr(view, "access", "public") != "public"
+
+
 def handle_csrf_error(error: CSRFError):
+    if _needs_login() and not current_user.is_authenticated:
+        # Not an expired form: the session that the form belonged to has ended.
+        return handle_unauthorized()
     return _render(
         400,
         "The form has expired",

@@ -1,5 +1,7 @@
 """Headers that every response carries."""
 
+from flask import g
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -22,6 +24,14 @@ def _security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    # The user Flask-Login identified for this request, if it did: every page of a logged-in
+    # person reads it (the header of each page does), and asking here would cost a query on
+    # responses that never needed one (static files, /healthz).
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated:
+        # What a logged-in person sees (mailboxes, collaborators, exports) is kept in no cache,
+        # the browser's disk or a proxy, where it would outlive the session.
+        headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -1,7 +1,7 @@
 """Collaborators and invitations of a domain, and accepting an invitation."""
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from webapp.accesses.forms import AcceptForm, InviteForm, RoleForm
 from webapp.forms import apply_errors
@@ -16,7 +16,7 @@ from webapp.permissions import (
     require_role,
 )
 from webapp.services import accesses as service
-from webapp.services import invitations
+from webapp.services import invitations, sessions
 
 bp = Blueprint("accesses", __name__)
 
@@ -160,7 +160,7 @@ def accept(token):
     if form.validate_on_submit():
         result = invitations.accept_with_new_account(invitation, form.name.data, form.password.data)
         if result.ok:
-            login_user(result.value)
+            sessions.log_in(result.value)
             flash(result.message, "success")
             return _after_accepting(invitation.domain)
         apply_errors(form, result.errors)

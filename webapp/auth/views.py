@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from webapp.auth.forms import (
     ChangePasswordForm,
@@ -13,7 +13,7 @@ from webapp.auth.forms import (
 from webapp.forms import apply_errors
 from webapp.htmx import redirect_to, render
 from webapp.permissions import authenticated, public
-from webapp.services import accounts
+from webapp.services import accounts, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -46,7 +46,7 @@ def login():
     if form.validate_on_submit():
         result = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.ok:
-            login_user(result.value, remember=form.remember.data)
+            sessions.log_in(result.value, remember=form.remember.data)
             return redirect_to(safe_next(request.args.get("next")))
         form.form_errors.append(result.message)
         form.password.data = ""
@@ -60,7 +60,7 @@ def logout():
     # GET only asks for confirmation: logging out is a change, so it takes a POST with the CSRF
     # token, and another site cannot log users out with a link or an image.
     if request.method == "POST":
-        logout_user()
+        sessions.log_out()
         flash("You are logged out.", "success")
         return redirect_to(url_for("auth.login"))
     if not current_user.is_authenticated:
@@ -80,8 +80,6 @@ def change_password():
             request.remote_addr,
         )
         if result.ok:
-            # The session identifier changed with the password: log this session in again.
-            login_user(current_user._get_current_object())
             flash(result.message, "success")
             return redirect_to(url_for("auth.change_password"))
         apply_errors(form, result.errors)
@@ -107,14 +105,15 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token):
-    record = accounts.password_token(token)
-    if record is None:
-        return render("auth/bad_link.html", status=410, message=accounts.BAD_LINK)
+    found = accounts.password_token(token)
+    if not found.ok:
+        return render("auth/bad_link.html", status=410, message=found.message)
+    record = found.value
     form = SetPasswordForm()
     if form.validate_on_submit():
         result = accounts.set_password_with_token(record, form.new_password.data)
         if result.ok:
-            login_user(result.value)
+            sessions.log_in(result.value)
             flash(result.message, "success")
             return redirect_to(url_for("domains.index"))
         apply_errors(form, {"new_password": result.errors.get("password", "")})

@@ -7,6 +7,7 @@ from webapp.models.domain import Domain, DomainStatus
 from webapp.models.invitation import Invitation, PasswordToken
 from webapp.models.login_throttle import LoginThrottle
 from webapp.models.mailbox import Mailbox, MailboxCount, MailboxStatus
+from webapp.models.session_record import SessionRecord
 from webapp.models.user import User
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "MailboxStatus",
     "PasswordToken",
     "Role",
+    "SessionRecord",
     "User",
 ]

@@ -83,5 +83,8 @@ class PasswordToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # The account's User.password_fingerprint when the link was made: a link is for replacing
+    # that password, and stops working once the password has changed by any route.
+    password_fingerprint: Mapped[str] = mapped_column(sa.String(64))
 
     user = relationship("User")

@@ -1,4 +1,5 @@
 import functools
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -41,8 +42,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_superuser: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the session identifier: changing it logs out every other session of the user.
-    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     accesses = relationship("DomainAccess", back_populates="user", cascade="all, delete-orphan")
@@ -55,12 +54,21 @@ class User(UserMixin, db.Model):
     def display_name(self) -> str:
         return self.name or self.email
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+    # The token of the session record this request runs in (services/sessions.py sets it): what
+    # the session cookie carries, through login_manager.id_attribute, instead of the account id.
+    session_token = None
+
+    def get_session_token(self) -> str | None:
+        return self.session_token
+
+    @property
+    def password_fingerprint(self) -> str:
+        # Kept with each password link: the link works only while the password it replaces is
+        # still the account's, so that a change of password by any route voids it.
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=hash_method())
-        self.session_nonce = secrets.token_hex(8)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

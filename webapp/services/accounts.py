@@ -11,7 +11,7 @@ from webapp.models import PasswordToken, User
 from webapp.models.base import utcnow
 from webapp.models.invitation import hash_token, new_token
 from webapp.models.user import normalise_email
-from webapp.services import throttles
+from webapp.services import sessions, throttles
 from webapp.services.results import Result
 
 MIN_PASSWORD_LENGTH = 10
@@ -92,6 +92,7 @@ def change_password(user: User, current: str, new: str, address: str | None = No
         return Result.failure(new_password=problem)
     user.set_password(new)
     throttles.clear_account(user.email)
+    sessions.end_others(user)
     db.session.commit()
     return Result.success(user, "Your password was changed. Your other sessions were logged out.")
 
@@ -110,7 +111,11 @@ def _password_link(user: User, purpose: str, lifetime) -> bool:
 
     token, token_hash = new_token()
     record = PasswordToken(
-        user_id=user.id, token_hash=token_hash, purpose=purpose, expires_at=utcnow() + lifetime
+        user_id=user.id,
+        token_hash=token_hash,
+        purpose=purpose,
+        expires_at=utcnow() + lifetime,
+        password_fingerprint=user.password_fingerprint,
     )
     db.session.add(record)
     db.session.commit()
@@ -132,17 +137,24 @@ def forgot_password(email: str, address: str | None = None) -> Result:
 
 
 BAD_LINK = "This link is not valid any more (used, expired or mistyped). Ask for a new one."
+STALE_LINK = (
+    "This link was sent before the password of this account was changed, so it no longer "
+    "works. If you still need to choose a password, ask for a new link."
+)
 
 
-def password_token(token: str) -> PasswordToken | None:
+def password_token(token: str) -> Result:
+    """The live link for `token`, or why it cannot be used."""
     record = db.session.scalar(
         db.select(PasswordToken).where(PasswordToken.token_hash == hash_token(token))
     )
     if record is None or record.used_at or record.expires_at <= utcnow():
-        return None
+        return Result.failure(BAD_LINK)
     if not record.user.is_active:
-        return None
-    return record
+        return Result.failure(BAD_LINK)
+    if record.password_fingerprint != record.user.password_fingerprint:
+        return Result.failure(STALE_LINK)
+    return Result.success(record)
 
 
 def set_password_with_token(
@@ -162,6 +174,7 @@ def set_password_with_token(
         .values(used_at=record.used_at)
     )
     throttles.clear_account(user.email)  # the owner proved it: no lock left on the account
+    sessions.end_all(user)  # the view logs this browser in again, in a new session
     db.session.commit()
     return Result.success(user, "Your password is set. You are logged in.")
 
@@ -193,7 +206,7 @@ def set_active(user: User, active: bool, actor: User) -> Result:
         return Result.failure("You cannot deactivate your own account.")
     user.active = active
     if not active:
-        user.session_nonce = secrets.token_hex(8)  # its sessions stop at their next request
+        sessions.end_all(user)  # they stop at their next request
     db.session.commit()
     state = "reactivated" if active else "deactivated: its sessions have stopped"
     return Result.success(user, f"{user.email} is {state}.")
