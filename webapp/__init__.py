@@ -54,6 +54,11 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
 
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
     from webapp.accesses.views import bp as accesses_bp
     from webapp.account.views import bp as account_bp
     from webapp.aliases.views import bp as aliases_bp
@@ -77,7 +82,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(users_bp)
     app.register_blueprint(aliases_bp)
     app.register_blueprint(audit_log_bp)
-    return app
 
 
 def _init_login(app: Flask) -> None:

@@ -82,29 +82,50 @@ def from_environment(instance_path: Path) -> dict:
     env = os.environ.get("APP_ENV", "production").strip().lower()
     if env not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
-
     secret_key = os.environ.get("SECRET_KEY", "")
     if not secret_key and env == "development":
         secret_key = _development_secret(instance_path)
-
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'webapp.db'}"
     domain_creation = os.environ.get("DOMAIN_CREATION", "anyone").strip().lower()
     if domain_creation not in ("anyone", "superusers"):
         raise ConfigError(
             f"DOMAIN_CREATION must be 'anyone' or 'superusers', got {domain_creation!r}"
         )
-
     return {
         "APP_ENV": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "DOMAIN_CREATION": domain_creation,
+        **_dimail(),
+        **_mail(),
+        **_security(env),
+        **_jobs(),
+        # The development outbox page (/dev/outbox): on in development; elsewhere only when
+        # asked (a demo behind docker compose), reading the folder the mail catcher writes.
+        "DEV_OUTBOX": _bool(os.environ.get("DEV_OUTBOX")),
+        "DEV_OUTBOX_DIR": os.environ.get("DEV_OUTBOX_DIR") or None,
+        # The largest request body read (bytes): a spreadsheet import fits; more is a 413.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+    }
+
+
+def _dimail() -> dict:
+    """The dimail API and the webmail it serves."""
+    return {
         "DIMAIL_URL": os.environ.get("DIMAIL_URL", "http://127.0.0.1:8001"),
         "DIMAIL_USER": os.environ.get("DIMAIL_USER", "people"),
         "DIMAIL_PASSWORD": os.environ.get("DIMAIL_PASSWORD", "people"),
         "DIMAIL_TIMEOUT": _float("DIMAIL_TIMEOUT", 10.0),
         # Waiting for the connection itself; unset: the smaller of DIMAIL_TIMEOUT and 5 s.
         "DIMAIL_CONNECT_TIMEOUT": _float("DIMAIL_CONNECT_TIMEOUT", None),
+        "WEBMAIL_URL": os.environ.get("WEBMAIL_URL", "http://127.0.0.1:8001/webmail"),
+    }
+
+
+def _mail() -> dict:
+    """Outgoing mail and the links it carries."""
+    return {
         "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": _int("SMTP_PORT", 1025),
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
@@ -114,9 +135,15 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mail domains <no-reply@localhost>"),
         # The address people use to reach this application, for links in emails.
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
-        "WEBMAIL_URL": os.environ.get("WEBMAIL_URL", "http://127.0.0.1:8001/webmail"),
         "SEND_MAILBOX_PASSWORD": _bool(os.environ.get("SEND_MAILBOX_PASSWORD")),
-        "DOMAIN_CREATION": domain_creation,
+        "INVITATION_DAYS": _int("INVITATION_DAYS", 7),
+        "PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 24),
+    }
+
+
+def _security(env: str) -> dict:
+    """Logins, their throttles, cookies and proxies."""
+    return {
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 900),
         # Failed logins from one address, whatever the emails: higher, over a longer window.
@@ -130,6 +157,14 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": _bool(
             os.environ.get("SESSION_COOKIE_SECURE"), env == "production"
         ),
+        # How many reverse proxies stand in front of the app and set X-Forwarded-* headers.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+    }
+
+
+def _jobs() -> dict:
+    """Background work: checks, retries, the reconciler."""
+    return {
         # Re-check cadence by domain status, in seconds.
         "CHECK_EVERY": {
             "pending": _int("CHECK_EVERY_PENDING", 300),
@@ -137,21 +172,11 @@ def from_environment(instance_path: Path) -> dict:
             "failed": _int("CHECK_EVERY_FAILED", 3600),
             "enabled": _int("CHECK_EVERY_ENABLED", 7 * 24 * 3600),
         },
-        "INVITATION_DAYS": _int("INVITATION_DAYS", 7),
-        "PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 24),
-        # How many reverse proxies stand in front of the app and set X-Forwarded-* headers.
-        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Waits between the tries of a job that met a transient failure (dimail down, timeout).
         "JOB_RETRY_INTERVALS": _seconds_list("JOB_RETRY_INTERVALS", DEFAULT_RETRY_INTERVALS),
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 180),
         # A row still marked "to sync" this long after the mark, with no live job, is re-enqueued.
         "RECONCILE_AFTER_SECONDS": _int("RECONCILE_AFTER_SECONDS", 60),
-        # The development outbox page (/dev/outbox): on in development; elsewhere only when
-        # asked (a demo behind docker compose), reading the folder the mail catcher writes.
-        "DEV_OUTBOX": _bool(os.environ.get("DEV_OUTBOX")),
-        "DEV_OUTBOX_DIR": os.environ.get("DEV_OUTBOX_DIR") or None,
-        # The largest request body read (bytes): a spreadsheet import fits; more is a 413.
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
     }
 
 
