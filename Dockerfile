@@ -25,6 +25,7 @@ RUN pip install --no-cache-dir -c requirements.lock ".${EXTRAS}" \
 COPY . .
 RUN pip install --no-cache-dir --no-deps --force-reinstall -c requirements.lock ".${EXTRAS}" \
     && rm -rf build ./*.egg-info \
+    && pybabel compile -d webapp/translations \
     && mkdir -p instance \
     && chown app:app instance
 

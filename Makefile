@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Installed versions are pinned by requirements.lock, the set the tests passed with.
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock screenshots clean
+.PHONY: run test lint format lock screenshots clean messages translations
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -16,13 +16,24 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 # DIMAIL_SIM_GENERATION=2024 (or 2024-08-check) makes the simulator play an older dimail.
-run: $(STAMP)
+run: $(STAMP) translations
 	$(BIN)/python -m devtools.dev $(if $(DIMAIL_SIM_GENERATION),--generation $(DIMAIL_SIM_GENERATION))
 
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The catalogues: `make messages` extracts what the code and templates say and updates the
+# French catalogue (then translate what is new in it); `translations` compiles them (.mo files
+# are built, never committed).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location --sort-output \
+	  --project "Mail domains" -o webapp/translations/messages.pot webapp templates
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d webapp/translations
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -90,6 +90,8 @@ def test_config(database_url, redis_url):
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_SECONDS": 900,
         "PAGE_SIZE": 50,
+        # Tests read English unless they test French.
+        "DEFAULT_LOCALE": "en",
     }
 
 

@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import config as settings
+from webapp import i18n
 from webapp.extensions import csrf, db, login_manager, migrate, tune_sqlite
 from webapp.jobs import context as job_context
 
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    i18n.init_app(app)
     _init_login(app)
 
     from webapp import access_log, cli, errors, htmx, routing, security, templating

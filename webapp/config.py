@@ -105,6 +105,10 @@ def from_environment(instance_path: Path) -> dict:
         # asked (a demo behind docker compose), reading the folder the mail catcher writes.
         "DEV_OUTBOX": _bool(os.environ.get("DEV_OUTBOX")),
         "DEV_OUTBOX_DIR": os.environ.get("DEV_OUTBOX_DIR") or None,
+        # The language of people whose browser asks for none we have, and the time zone of
+        # the dates shown.
+        "DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "fr").strip().lower() or "fr",
+        "TIMEZONE": os.environ.get("TIMEZONE", "Europe/Paris"),
         # The largest request body read (bytes): a spreadsheet import fits; more is a 413.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
     }

@@ -17,6 +17,8 @@ import json
 import string
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from webapp.wordings import WORDINGS
 
 LEGACY = "legacy.text"
@@ -92,7 +94,8 @@ def render(said: Said) -> str:
     params = {k: _rendered(v) for k, v in said.params}
     if wording is None:  # an identifier a later version removed: never lose the row's meaning
         return params.get("text") or said.id
-    return _FORMATTER.vformat(wording, (), params)
+    # In the reader's language (English outside a request, or without a catalogue).
+    return _FORMATTER.vformat(gettext(wording), (), params)
 
 
 def minute(moment) -> str:
