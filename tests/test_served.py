@@ -70,7 +70,8 @@ def test_hostile_requests_through_gunicorn(served, make_user, make_domain):
         Invitation(domain_id=domain.id, email="new@example.org", role="viewer",
                    token_hash=invitation_hash, expires_at=utcnow() + timedelta(days=7)),
         PasswordToken(user_id=staff.id, token_hash=reset_hash, purpose="reset",
-                      expires_at=utcnow() + timedelta(hours=1)),
+                      expires_at=utcnow() + timedelta(hours=1),
+                      password_fingerprint=staff.password_fingerprint),
     ])  # fmt: skip
     db.session.commit()
 

@@ -17,6 +17,7 @@ from webapp.permissions import (
 )
 from webapp.services import accesses as service
 from webapp.services import invitations, sessions
+from webapp.services.accounts import find_user_by_email
 
 bp = Blueprint("accesses", __name__)
 
@@ -151,7 +152,6 @@ def accept(token):
         return render(
             "invitations/accept.html", invitation=invitation, form=AcceptForm(formdata=None)
         )
-    from webapp.services.accounts import find_user_by_email
 
     if find_user_by_email(invitation.email) is not None:
         flash("You already have an account: log in to accept the invitation.", "info")

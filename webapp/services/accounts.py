@@ -6,13 +6,17 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from webapp import secrets_box
 from webapp.extensions import db
+from webapp.jobs.emails import send_password_link
+from webapp.jobs.queue import enqueue_once
 from webapp.models import PasswordToken, User
 from webapp.models.base import utcnow
 from webapp.models.invitation import hash_token, new_token
 from webapp.models.user import normalise_email
 from webapp.services import sessions, throttles
 from webapp.services.results import Result
+from webapp.validators import InvalidValue, normalise_email_address
 
 MIN_PASSWORD_LENGTH = 10
 BAD_CREDENTIALS = "The email or the password is not right."
@@ -105,9 +109,6 @@ FORGOT_ANSWER = (
 
 def _password_link(user: User, purpose: str, lifetime) -> bool:
     """Store a hashed single-use token and queue the email with the link."""
-    from webapp import secrets_box
-    from webapp.jobs.emails import send_password_link
-    from webapp.jobs.queue import enqueue_once
 
     token, token_hash = new_token()
     record = PasswordToken(
@@ -181,7 +182,6 @@ def set_password_with_token(
 
 def create_account_by_email(email: str, name: str = "") -> Result:
     """A superuser creates an account; the person chooses their password from an emailed link."""
-    from webapp.validators import InvalidValue, normalise_email_address
 
     try:
         email = normalise_email_address(email)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import audit, secrets_box
 from webapp.extensions import db
+from webapp.jobs.emails import send_invitation
 from webapp.jobs.queue import enqueue_once
 from webapp.messages import say
 from webapp.models import Domain, Invitation, Role, User
@@ -97,7 +98,6 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
 
 
 def _send(invitation: Invitation, token: str, message: str) -> Result:
-    from webapp.jobs.emails import send_invitation
 
     queued = enqueue_once(
         send_invitation,
