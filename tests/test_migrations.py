@@ -11,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Domain, Mailbox
-from webapp.models.mailbox import name_key
+from webapp.models.mailbox import name_key, search_key, sort_key
 
 
 def _differences(engine):
@@ -154,7 +154,7 @@ def test_the_confusable_keys_migration_recomputes_existing_keys(test_config, tmp
                     ),
                     {"email": email},
                 )
-        upgrade()
+        upgrade(revision="e3f4a5b6c7d8")
         with db.engine.connect() as conn:
             keys = _keys(conn)
             search = conn.execute(
@@ -194,3 +194,70 @@ def test_recomputing_the_keys_twice_in_small_batches_changes_nothing(app):
         assert CONFUSABLE_KEYS.recompute_keys(conn, batch=3) == 2
         assert _keys(conn) == first
     assert len({key.split("~")[0] for key in first.values()}) == 2
+
+
+FRENCH_KEYS = _migration("f4a5b6c7d8e9_french_name_keys")
+FRENCH_BOXES = [
+    {"domain": 1, "local": "b.oeuvray", "first": "Benoît", "last": "Œuvray"},
+    {"domain": 1, "local": "t.sorensen", "first": "Thérèse", "last": "Sørensen"},
+    {"domain": 1, "local": "z.zola", "first": "Zoé", "last": "Zola"},
+]
+
+
+def test_the_french_keys_migration_fills_existing_mailboxes(test_config, tmp_path):
+    url = f"sqlite:///{tmp_path / 'french.db'}"
+    app = create_app({**test_config, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="e3f4a5b6c7d8")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO domains (name, support_email, status, status_changed_at, "
+                    "created_at, checks_supported) VALUES ('acme.fr', 's@acme.fr', 'enabled', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+                )
+            )
+            for box in FRENCH_BOXES:
+                conn.execute(sa.text(BOX), {**box, "key": box["local"]})
+        upgrade()
+        query = "SELECT local_part, search_key, sort_key FROM mailboxes ORDER BY sort_key"
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text(query)).all()
+        assert rows == [
+            ("b.oeuvray", "b.oeuvray\nbenoit oeuvray\n", "oeuvray\tbenoit"),
+            ("t.sorensen", "t.sorensen\ntherese sorensen\n", "sorensen\ttherese"),
+            ("z.zola", "z.zola\nzoe zola\n", "zola\tzoe"),
+        ]
+        # Every key as the model computes it, which the pages' searches and sorts rely on.
+        with app.test_request_context():
+            boxes = db.session.scalars(sa.select(Mailbox).order_by(Mailbox.id)).all()
+            assert [(b.search_key, b.sort_key) for b in boxes] == [
+                (search_key(b.local_part, b.first_name, b.last_name, b.secondary_email),
+                 sort_key(b.first_name, b.last_name))
+                for b in boxes
+            ]  # fmt: skip
+            db.session.remove()
+
+        downgrade(revision="e3f4a5b6c7d8")
+        with db.engine.connect() as conn:
+            keys = conn.execute(sa.text("SELECT search_key FROM mailboxes ORDER BY id")).scalars()
+            assert list(keys)[0] == "b.oeuvray\nbenoît œuvray\n"
+        db.engine.dispose()
+
+
+def test_the_french_keys_are_recomputed_in_batches(app):
+    domain = Domain(name="acme.fr", support_email="s@acme.fr")
+    db.session.add(domain)
+    db.session.flush()
+    for box in FRENCH_BOXES:
+        db.session.add(
+            Mailbox(domain_id=domain.id, local_part=box["local"], first_name=box["first"],
+                    last_name=box["last"], name_key=box["local"])
+        )  # fmt: skip
+    db.session.commit()
+    query = sa.text("SELECT id, search_key, sort_key FROM mailboxes ORDER BY id")
+    with db.engine.begin() as conn:
+        kept = conn.execute(query).all()
+        conn.execute(sa.text("UPDATE mailboxes SET search_key = '', sort_key = ''"))
+        assert FRENCH_KEYS.recompute_keys(conn, batch=2) == 3
+        assert conn.execute(query).all() == kept

@@ -2,9 +2,15 @@
 
 Each rule is one function, used by validators, models, services and migrations alike:
 
-- `fold(s)`: what a search compares. Compatibility forms and case are folded (NFKC, then case
-  folding), so that "ＢＯＢ" and "bob" are one word. Accent folding for French searches is
-  meant to join it here.
+- `case_fold(s)`: compatibility forms and case folded (NFKC, then case folding), so that
+  "ＢＯＢ" and "bob" are one word, and nothing else: what the skeletons start from.
+- `transliterate(s)`: every letter in plain ASCII, as a French reader would spell it (é → e,
+  œ → oe, æ → ae, ø → o, ß → ss, and Cyrillic, Greek, CJK... romanised), by `anyascii`.
+- `fold(s)`: what a search compares: case_fold, then transliterated letter by letter, so that
+  "oeuvray" finds "Œuvray" and "therese" "Thérèse".
+- `sort_key(s)`: what a list sorts names by: transliterated, case folded, only letters, digits
+  and single spaces, so that É sorts with E, Ç with C and Œ as OE, in byte order (stored: the
+  same order on SQLite and PostgreSQL, whatever their collations).
 - `skeleton(s)`: what "looks the same" compares (UTS #39 confusable detection): after NFKC and
   case folding, every character becomes the prototype it is confused with, so a Cyrillic "о"
   equals a Latin "o" and an NFD "Roé" its NFC twin. Not for display, nor for searching.
@@ -18,26 +24,63 @@ The confusable and script data come from `disarm` (Unicode's confusables.txt and
 properties, compiled): ICU's SpoofChecker, which browsers use, has no wheel for Python, and
 tables copied by hand would age silently. A new `disarm` release may change the skeletons
 (`disarm.KEY_SCHEMA_VERSION`): stored keys then need a migration recomputing them (as
-`20261202_e3f4a5b6c7d8_confusable_name_keys` does), which a test reminds of.
+`20261202_e3f4a5b6c7d8_confusable_name_keys` does), which a test reminds of. The spellings come
+from `anyascii` for the same reason; a release that changes them needs the stored search and sort
+keys recomputed likewise (as `20261203_f4a5b6c7d8e9_french_name_keys` does).
 """
 
+import re
 import unicodedata
 
 import disarm
+from anyascii import anyascii
 
 # disarm.KEY_SCHEMA_VERSION when the stored name keys were computed: see the module's docstring.
 SKELETON_SCHEMA = 10
 
 
-def fold(s: str) -> str:
+def case_fold(s: str) -> str:
     """NFKC case folding (NFKC, fold, NFKC again: folding can leave text unnormalised)."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", s or "").casefold())
 
 
+def transliterate(s: str) -> str:
+    """The letters, digits and punctuation of s in ASCII, character by character (so that a
+    part of s gives a part of the result): accents dropped, ligatures spelt out, other scripts
+    romanised. Symbols (emoji...) stay as they are rather than become words, and so does what
+    anyascii knows no spelling for, unless it is a mark or shows nothing (then it goes)."""
+    out = []
+    for ch in unicodedata.normalize("NFC", s or ""):
+        category = unicodedata.category(ch)[0]
+        spelt = ch if ch.isascii() or category == "S" else anyascii(ch)
+        if not spelt and category not in "MC":
+            spelt = ch
+        out.append(spelt)
+    return "".join(out)
+
+
+def fold(s: str) -> str:
+    """What a search compares: case_fold(s) transliterated, then case folded again (anyascii
+    spells 毛 "Mao"). Each character is folded alone, so a term found in a text stays found."""
+    return transliterate(case_fold(s)).casefold()
+
+
+_NOT_SORTED = re.compile(r"[^0-9a-z\u0080-\U0010ffff]+")
+# A sort key is at most this long: a key only has to tell names apart, and must fit its index.
+SORT_KEY_LENGTH = 120
+
+
+def sort_key(s: str) -> str:
+    """fold(s) with punctuation and runs of spaces as one space ("Saint-Exupéry" sorts as
+    "saint exupery", "O'Brien" as "o brien"), cut to SORT_KEY_LENGTH characters. Compared byte
+    by byte, so that "dupont" < "dupre" < "durand" on every database."""
+    return _NOT_SORTED.sub(" ", fold(s)).strip()[:SORT_KEY_LENGTH].rstrip()
+
+
 def skeleton(s: str) -> str:
-    """The UTS #39 skeleton of fold(s), with spaces collapsed and invisible characters
+    """The UTS #39 skeleton of case_fold(s), with spaces collapsed and invisible characters
     dropped. Digits join the letters they pass for (0 = o, 1 = l), as identifiers want."""
-    return disarm.skeleton_key(fold(s), digit_policy="tr39")
+    return disarm.skeleton_key(case_fold(s), digit_policy="tr39")
 
 
 def invisible_characters(s: str) -> list[str]:

@@ -3,7 +3,6 @@
 import functools
 import ipaddress
 import re
-import unicodedata
 
 import idna
 from email_validator import EmailNotValidError, validate_email
@@ -213,11 +212,13 @@ def clean_person_name(raw: str, what: str) -> str:
 
 
 def suggest_local_part(first_name: str, last_name: str) -> str:
-    """jane.doe from "Jane" "Doe", Hélène → helene: what dimail's users expect to see."""
+    """jane.doe from "Jane" "Doe", Hélène → helene, Œuvray → oeuvray: every letter spelt in
+    ASCII (webapp.text.transliterate), what dimail's users expect to see. Empty when nothing
+    of the names can be spelt so: the person then types the address."""
     parts = []
     for name in (first_name, last_name):
-        ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
-        cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+        ascii_name = text.transliterate(text.case_fold(name)).casefold()
+        cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
         if cleaned:
             parts.append(cleaned)
     return ".".join(parts)[:MAX_LOCAL_PART_LENGTH].strip(".-")

@@ -20,7 +20,7 @@ import hashlib
 from alembic import op
 import sqlalchemy as sa
 
-from webapp.text import fold, skeleton
+from webapp.text import case_fold as fold, skeleton  # fold as it was at this revision
 from webapp.validators import comparable_email
 
 

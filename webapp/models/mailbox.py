@@ -58,6 +58,28 @@ def _search_key_default(context) -> str:
     )  # fmt: skip
 
 
+# Between the last and the first name in the sort key: below every character a sort key holds
+# (webapp.text.sort_key leaves no tab), so "Martin Zoé" comes before "Martinez Anne".
+SORT_KEY_SEPARATOR = "\t"
+SORT_KEY_LENGTH = 2 * text.SORT_KEY_LENGTH + len(SORT_KEY_SEPARATOR)
+# Compared byte by byte on every database: SQLite's default (BINARY) does, PostgreSQL's
+# collations would skip spaces and ignore case, so its column is declared "C".
+SortKeyType = sa.String(SORT_KEY_LENGTH).with_variant(
+    sa.String(SORT_KEY_LENGTH, collation="C"), "postgresql"
+)
+
+
+def sort_key(first_name: str | None, last_name: str | None) -> str:
+    """What the list sorts by name: the last name, then the first, as a French reader orders
+    them (webapp.text.sort_key: "Élise" with "Elise", "Œuvray" as "oeuvray")."""
+    return f"{text.sort_key(last_name)}{SORT_KEY_SEPARATOR}{text.sort_key(first_name)}"
+
+
+def _sort_key_default(context) -> str:
+    row = context.get_current_parameters()
+    return sort_key(row.get("first_name"), row.get("last_name"))
+
+
 class Mailbox(db.Model):
     __tablename__ = "mailboxes"
     __table_args__ = (
@@ -65,7 +87,8 @@ class Mailbox(db.Model):
         # The webmail's display name must be unique in a domain.
         sa.UniqueConstraint("domain_id", "name_key", name="uq_mailboxes_domain_name_key"),
         sa.Index("ix_mailboxes_domain_status", "domain_id", "status"),
-        sa.Index("ix_mailboxes_domain_last_name", "domain_id", "last_name", "first_name"),
+        # The list's default order (by name), read in either direction.
+        sa.Index("ix_mailboxes_domain_sort_key", "domain_id", "sort_key", "id"),
         # A search reads this index only (the key and the row id), never the rows.
         sa.Index("ix_mailboxes_domain_search_key", "domain_id", "search_key"),
     )
@@ -82,9 +105,11 @@ class Mailbox(db.Model):
     # Where the confirmation goes; unknown for mailboxes imported from dimail.
     secondary_email: Mapped[str | None] = mapped_column(sa.String(254))
     # search_key(local_part, first_name, last_name, secondary_email): set on insert by its
-    # default and on
-    # update by the ORM event below (a bulk UPDATE of those columns must set it too).
+    # default and on update by the ORM event below (a bulk UPDATE of those columns must set it
+    # too).
     search_key: Mapped[str] = mapped_column(sa.Text, default=_search_key_default, deferred=True)
+    # sort_key(first_name, last_name), kept the same way.
+    sort_key: Mapped[str] = mapped_column(SortKeyType, default=_sort_key_default, deferred=True)
     status: Mapped[str] = mapped_column(sa.String(20), default=MailboxStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -146,16 +171,19 @@ sa.Index(
 )
 
 _SEARCHED = ("local_part", "first_name", "last_name", "secondary_email")
+_SORTED = ("first_name", "last_name")
 
 
 @sa.event.listens_for(Mailbox, "before_update")
-def _refresh_search_key(_mapper, _connection, mailbox: Mailbox) -> None:
+def _refresh_keys(_mapper, _connection, mailbox: Mailbox) -> None:
     attrs = sa.inspect(mailbox).attrs
+    # Set without reading the old values: the columns are deferred (the pages never show them).
     if any(attrs[name].history.has_changes() for name in _SEARCHED):
-        # Set without reading the old value: the column is deferred (the pages never show it).
         mailbox.search_key = search_key(
             mailbox.local_part, mailbox.first_name, mailbox.last_name, mailbox.secondary_email
         )
+    if any(attrs[name].history.has_changes() for name in _SORTED):
+        mailbox.sort_key = sort_key(mailbox.first_name, mailbox.last_name)
 
 
 class MailboxCount(db.Model):

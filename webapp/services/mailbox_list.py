@@ -17,8 +17,9 @@ from webapp.pagination import paginate_rows
 from webapp.text import fold
 
 SORTS = {
-    "name": (Mailbox.last_name, Mailbox.first_name),
-    "-name": (Mailbox.last_name.desc(), Mailbox.first_name.desc()),
+    # As a French reader orders names (see models.mailbox.sort_key), through its index.
+    "name": (Mailbox.sort_key, Mailbox.id),
+    "-name": (Mailbox.sort_key.desc(), Mailbox.id.desc()),
     "address": (Mailbox.local_part,),
     "-address": (Mailbox.local_part.desc(),),
     "status": (Mailbox.status, Mailbox.local_part),
