@@ -38,9 +38,9 @@ def log_in(base: str) -> requests.Session:
     return session
 
 
-def measure(base: str, cookies, url: str, expect: str, count: int, warm_up: int,
-            threads: int) -> dict:  # fmt: skip
+def measure(base: str, cookies, page: tuple, count: int, warm_up: int, threads: int) -> dict:
     """`warm_up` requests, then `count` from `threads` threads: latencies (ms) and wall time."""
+    _, url, expect, language = page
     local = threading.local()
     deadline = time.monotonic() + BATCH_SECONDS
     lock = threading.Lock()
@@ -51,6 +51,7 @@ def measure(base: str, cookies, url: str, expect: str, count: int, warm_up: int,
         if not hasattr(local, "session"):
             local.session = requests.Session()
             local.session.cookies.update(cookies)
+            local.session.headers["Accept-Language"] = language
         return local.session
 
     def one(check: bool) -> float | None:
@@ -107,12 +108,12 @@ def take_turns(base: str, cookies) -> dict[int, list[tuple[str, dict]]]:
     batches: dict[tuple[int, str], list[dict]] = {}
     for round_number in range(ROUNDS):
         for threads in LOADS:
-            for label, url, expect in pages():
+            for page in pages():
                 warm_up = WARM_UP if round_number == 0 else 0
-                batch = measure(base, cookies, url, expect, REQUESTS // ROUNDS, warm_up, threads)
-                batches.setdefault((threads, label), []).append(batch)
+                batch = measure(base, cookies, page, REQUESTS // ROUNDS, warm_up, threads)
+                batches.setdefault((threads, page[0]), []).append(batch)
         print(f"  round {round_number + 1} of {ROUNDS} done", flush=True)
     return {
-        threads: [(label, stats(batches[threads, label])) for label, _, _ in pages()]
+        threads: [(page[0], stats(batches[threads, page[0]])) for page in pages()]
         for threads in LOADS
     }

@@ -27,18 +27,22 @@ START_SECONDS = 30
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def pages() -> list[tuple[str, str, str]]:
-    """(label, URL, text the answer must contain) for every page measured."""
+def pages() -> list[tuple[str, str, str, str]]:
+    """(label, URL, text the answer must contain, Accept-Language) for every page measured: in
+    English, and the big mailbox list in French too, to compare the cost of the translation."""
     big, small = f"/domains/{BIG}/mailboxes/", f"/domains/{SMALL}/mailboxes/"
     last = math.ceil(BIG_MAILBOXES / PAGE_SIZE)
     return [
-        ("/healthz", "/healthz", "ok"),
-        ("domains list (200)", "/domains/", f"{DOMAINS} domains"),
-        ("mailboxes 10,000: page 1", big, f"{BIG_MAILBOXES} mailboxes"),
-        (f"mailboxes 10,000: ?q={NEEDLE}", f"{big}?q={NEEDLE}", f"3 mailboxes matching “{NEEDLE}”"),
-        (f"mailboxes 10,000: last (p.{last})", f"{big}?page={last}", f"Page {last} of {last}"),
-        ("mailboxes 100: page 1", small, f"{SMALL_MAILBOXES} mailboxes"),
-    ]
+        ("/healthz", "/healthz", "ok", "en"),
+        ("domains list (200)", "/domains/", f"{DOMAINS} domains", "en"),
+        ("mailboxes 10,000: page 1", big, f"{BIG_MAILBOXES} mailboxes", "en"),
+        (f"mailboxes 10,000: ?q={NEEDLE}", f"{big}?q={NEEDLE}", f"3 mailboxes matching “{NEEDLE}”",
+         "en"),
+        (f"mailboxes 10,000: last (p.{last})", f"{big}?page={last}", f"Page {last} of {last}",
+         "en"),
+        ("mailboxes 100: page 1", small, f"{SMALL_MAILBOXES} mailboxes", "en"),
+        ("mailboxes 10,000: page 1, in French", big, '<html lang="fr">', "fr"),
+    ]  # fmt: skip
 
 
 def in_process_config(database_url: str) -> dict:

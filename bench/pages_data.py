@@ -146,11 +146,11 @@ def count_queries(database_url: str) -> dict[str, set[int]]:
         raise SystemExit(f"in-process login answered {answer.status_code}")
     sa.event.listen(engine, "before_cursor_execute", on_execute)
     try:
-        for label, url, expect in pages():
+        for label, url, expect, language in pages():
             counts[label] = set()
             for _ in range(QUERY_COUNT_REPEAT):
                 seen[0] = 0
-                response = client.get(url)
+                response = client.get(url, headers={"Accept-Language": language})
                 body = response.get_data(as_text=True)
                 if response.status_code != 200 or expect not in body:
                     raise SystemExit(f"in-process {url}: {response.status_code}, no {expect!r}")

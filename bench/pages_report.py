@@ -27,7 +27,7 @@ def table(results: dict[int, list[tuple]], queries: dict[str, set[int]]) -> str:
                  f"| p50 / healthz p50, {threads} clients |")  # fmt: skip
         rule += " ---: | ---: | ---: | ---: |"
     lines = [head, rule]
-    for index, (label, _, _) in enumerate(pages()):
+    for index, (label, *_) in enumerate(pages()):
         q = queries[label]
         shown = str(next(iter(q))) if len(q) == 1 else "varies " + "/".join(map(str, sorted(q)))
         line = f"| {label} | {shown} |"
