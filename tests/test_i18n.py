@@ -212,3 +212,52 @@ def test_footer_links_are_shown_in_order(client, app):
     first = page.index('href="https://example.gouv.fr/accessibilite"')
     assert first < page.index('href="/mentions-legales"')
     assert "Accessibilité : partiellement conforme" in page
+
+
+def test_a_mailbox_keeps_its_creators_language_for_its_confirmation(client, owner, make_domain):
+    from webapp.models import Mailbox
+
+    make_domain("acme.fr", owner=owner)
+    form = {"first_name": "Jeanne", "last_name": "Dupont", "local_part": "jeanne.dupont",
+            "secondary_email": "jeanne@perso.example"}  # fmt: skip
+    client.post_form("/domains/acme.fr/mailboxes/", form, headers=FR)
+    assert db.session.scalar(db.select(Mailbox.locale)) == "fr"
+
+
+def test_an_email_speaks_the_recipients_saved_language_first(app, make_user):
+    from webapp.i18n import account_locale, current, speaking
+
+    make_user("reader@example.org").locale = "en"
+    db.session.commit()
+    assert account_locale("Reader@Example.org") == "en"
+    assert account_locale("nobody@example.org") is None
+    with speaking(account_locale("reader@example.org"), "fr"):
+        assert current() == "en"
+    with speaking(account_locale("nobody@example.org"), "fr"):
+        assert current() == "fr"
+    with speaking(None, None):
+        assert current() == app.config["DEFAULT_LOCALE"]
+
+
+def test_footer_links_are_read_from_label_url_pairs():
+    from webapp.config import ConfigError, footer_links
+
+    assert footer_links("") == ()
+    assert footer_links(
+        "Accessibilité : non conforme|https://example.gouv.fr/a11y; Mentions légales|/mentions"
+    ) == (
+        ("Accessibilité : non conforme", "https://example.gouv.fr/a11y"),
+        ("Mentions légales", "/mentions"),
+    )
+    for wrong in ("no url", "Label|javascript:alert(1)", "|https://example.org"):
+        with pytest.raises(ConfigError):
+            footer_links(wrong)
+
+
+def test_an_unknown_default_locale_stops_start_up(monkeypatch, tmp_path):
+    from webapp.config import ConfigError, from_environment
+
+    monkeypatch.setenv("APP_ENV", "testing")
+    monkeypatch.setenv("DEFAULT_LOCALE", "de")
+    with pytest.raises(ConfigError, match="DEFAULT_LOCALE"):
+        from_environment(tmp_path)
