@@ -28,7 +28,7 @@ test: $(STAMP) translations
 # French catalogue (then translate what is new in it); `translations` compiles them (.mo files
 # are built, never committed).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
 	  --project "Mail domains" -o webapp/translations/messages.pot webapp templates
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
 

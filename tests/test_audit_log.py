@@ -325,7 +325,8 @@ def test_the_page_lists_newest_first_with_who_what_and_when(app, client, login_a
     when = db.session.scalar(
         db.select(AuditEntry.created_at).where(AuditEntry.target == "target11")
     )
-    assert when.strftime("%Y-%m-%d %H:%M:%S") in page and "UTC" in page
+    # Shown in TIMEZONE as the reader's language writes it, the ISO moment kept in <time>.
+    assert f'<time datetime="{when.isoformat(timespec="seconds")}Z">' in page
     assert 'href="/domains/acme.fr/log/"' in page and 'aria-current="page">Log<' in page
 
     last = client.get("/domains/acme.fr/log/?page=3").get_data(as_text=True)

@@ -117,7 +117,7 @@ def test_the_sessions_page_shows_device_address_last_seen_and_this_session(app, 
     assert "Firefox on Windows" in current and "203.0.113.7" in current
     assert "this session" in current
     assert "Mobile Safari on iOS" in other and "198.51.100.2" in other
-    assert " UTC" in other  # when it was last seen
+    assert '<time datetime="' in other  # when it was last seen
 
 
 def test_ending_another_session_logs_that_browser_out(app, make_user):

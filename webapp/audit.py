@@ -10,29 +10,30 @@ from flask_login import current_user
 from webapp.extensions import db
 from webapp.messages import Said
 from webapp.models.audit import AuditEntry
+from webapp.wordings import N_
 
 KINDS = {
-    "domain.created": "Domain created",
-    "domain.status": "Domain status changed",
-    "domain.checked": "Domain checked",
-    "domain.pushed": "Sent again to dimail",
-    "mailbox.created": "Mailbox created",
-    "mailbox.edited": "Mailbox edited",
-    "mailbox.disabled": "Mailbox disabled",
-    "mailbox.enabled": "Mailbox enabled",
-    "mailbox.failed": "Mailbox refused by dimail",
-    "mailbox.password_reset": "Password reset sent",
-    "mailbox.login_link": "Login link sent",
-    "mailbox.imported": "Imported from dimail",
-    "alias.added": "Alias destination added",
-    "alias.removed": "Alias destination removed",
-    "alias.failed": "Alias refused by dimail",
-    "access.granted": "Access granted",
-    "access.changed": "Role changed",
-    "access.removed": "Access removed",
-    "invitation.sent": "Invitation sent",
-    "invitation.accepted": "Invitation accepted",
-    "invitation.cancelled": "Invitation cancelled",
+    "domain.created": N_("Domain created"),
+    "domain.status": N_("Domain status changed"),
+    "domain.checked": N_("Domain checked"),
+    "domain.pushed": N_("Sent again to dimail"),
+    "mailbox.created": N_("Mailbox created"),
+    "mailbox.edited": N_("Mailbox edited"),
+    "mailbox.disabled": N_("Mailbox disabled"),
+    "mailbox.enabled": N_("Mailbox enabled"),
+    "mailbox.failed": N_("Mailbox refused by dimail"),
+    "mailbox.password_reset": N_("Password reset sent"),
+    "mailbox.login_link": N_("Login link sent"),
+    "mailbox.imported": N_("Imported from dimail"),
+    "alias.added": N_("Alias destination added"),
+    "alias.removed": N_("Alias destination removed"),
+    "alias.failed": N_("Alias refused by dimail"),
+    "access.granted": N_("Access granted"),
+    "access.changed": N_("Role changed"),
+    "access.removed": N_("Access removed"),
+    "invitation.sent": N_("Invitation sent"),
+    "invitation.accepted": N_("Invitation accepted"),
+    "invitation.cancelled": N_("Invitation cancelled"),
 }
 PLATFORM = "the platform"
 

@@ -101,14 +101,11 @@ def from_environment(instance_path: Path) -> dict:
         **_mail(),
         **_security(env),
         **_jobs(),
+        **_reading(),
         # The development outbox page (/dev/outbox): on in development; elsewhere only when
         # asked (a demo behind docker compose), reading the folder the mail catcher writes.
         "DEV_OUTBOX": _bool(os.environ.get("DEV_OUTBOX")),
         "DEV_OUTBOX_DIR": os.environ.get("DEV_OUTBOX_DIR") or None,
-        # The language of people whose browser asks for none we have, and the time zone of
-        # the dates shown.
-        "DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "fr").strip().lower() or "fr",
-        "TIMEZONE": os.environ.get("TIMEZONE", "Europe/Paris"),
         # The largest request body read (bytes): a spreadsheet import fits; more is a 413.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
     }
@@ -184,6 +181,44 @@ def _jobs() -> dict:
     }
 
 
+LOCALES = ("fr", "en")
+
+
+def _reading() -> dict:
+    """What people read: their language, the time zone of dates, whom to contact, the footer."""
+    locale = os.environ.get("DEFAULT_LOCALE", "fr").strip().lower() or "fr"
+    if locale not in LOCALES:
+        raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, got {locale!r}")
+    return {
+        # The language of people whose browser asks for none we have, and the time zone of
+        # the dates shown.
+        "DEFAULT_LOCALE": locale,
+        "TIMEZONE": os.environ.get("TIMEZONE", "Europe/Paris"),
+        # Whom a domain's people contact when the platform failed to set it up (shown as
+        # written: an email address, a phone number, a web page).
+        "SUPPORT_CONTACT": os.environ.get("SUPPORT_CONTACT", "").strip(),
+        "FOOTER_LINKS": footer_links(os.environ.get("FOOTER_LINKS", "")),
+    }
+
+
+def footer_links(raw: str) -> tuple[tuple[str, str], ...]:
+    """`label|url;label|url`: the footer's links, in that order (the accessibility statement,
+    legal notices, personal data...), labels shown as written."""
+    links = []
+    for part in raw.split(";"):
+        if not part.strip():
+            continue
+        label, sep, url = part.partition("|")
+        label, url = label.strip(), url.strip()
+        if not sep or not label or not url.startswith(("https://", "http://", "/", "mailto:")):
+            raise ConfigError(
+                "FOOTER_LINKS must be label|url pairs separated by semicolons, each URL starting "
+                f"with https://, http://, / or mailto:, got {part.strip()!r}"
+            )
+        links.append((label, url))
+    return tuple(links)
+
+
 DEFAULTS = {
     # hide_parameters: an SQL error that reaches a log never carries its values (a password
     # hash, an email) beside the statement.
@@ -195,6 +230,8 @@ DEFAULTS = {
     # "Remember me" lasts a month (Flask-Login's default is a year); its session record too.
     "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "WTF_CSRF_TIME_LIMIT": None,
+    # WTForms' own messages ("Not a valid choice.") in the reader's language, by Flask-Babel.
+    "WTF_I18N_ENABLED": True,
     "PAGE_SIZE": 50,
 }
 

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from webapp.htmx import redirect_to
@@ -257,5 +258,5 @@ def clear():
         except FileNotFoundError:
             continue
         removed += 1
-    flash(f"Deleted {removed} message{'s' if removed != 1 else ''}.", "success")
+    flash(ngettext("Deleted %(num)d message.", "Deleted %(num)d messages.", removed), "success")
     return redirect_to(url_for("dev_outbox.index"))

@@ -5,6 +5,8 @@ import logging
 from flask import current_app, flash, has_request_context, redirect, render_template, request
 from flask import session as cookie_session
 from flask.globals import request_ctx
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user, login_url, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -12,31 +14,35 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from webapp.extensions import db
 from webapp.htmx import is_htmx
+from webapp.wordings import N_
 
 log = logging.getLogger(__name__)
 
-SESSION_ENDED = "Your session ended: log in again."
-LOG_IN = "Log in to see this page."
+SESSION_ENDED = N_("Your session ended: log in again.")
+LOG_IN = N_("Log in to see this page.")
 
+# Marked here, translated when shown (in the reader's language).
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood."),
-    403: ("Not allowed", "Your role on this domain does not allow this action."),
-    404: ("Not found", "This page does not exist, or you have no access to it."),
-    405: ("Not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "What you sent is larger than this site accepts."),
-    422: ("Check the form", "Some values are not valid; correct them and send again."),
-    429: ("Too many requests", "Wait a moment and try again."),
+    400: (N_("Bad request"), N_("The request could not be understood.")),
+    403: (N_("Not allowed"), N_("Your role on this domain does not allow this action.")),
+    404: (N_("Not found"), N_("This page does not exist, or you have no access to it.")),
+    405: (N_("Not allowed"), N_("This address does not accept that kind of request.")),
+    413: (N_("Too large"), N_("What you sent is larger than this site accepts.")),
+    422: (N_("Check the form"), N_("Some values are not valid; correct them and send again.")),
+    429: (N_("Too many requests"), N_("Wait a moment and try again.")),
     500: (
-        "Something went wrong",
-        "The server hit an unexpected error. Nothing you sent was half-saved; try again, and "
-        "tell the platform's staff if it keeps happening.",
+        N_("Something went wrong"),
+        N_(
+            "The server hit an unexpected error. Nothing you sent was half-saved; try again, and "
+            "tell the platform's staff if it keeps happening."
+        ),
     ),
 }
 
 
 def _render(status: int, title: str | None = None, text: str | None = None):
-    default_title, default_text = MESSAGES.get(status, ("Error", "The request failed."))
-    title, text = title or default_title, text or default_text
+    default_title, default_text = MESSAGES.get(status, (N_("Error"), N_("The request failed.")))
+    title, text = title or _(default_title), text or _(default_text)
     if not has_request_context() or request_ctx.url_adapter is None:
         # No URL can be built (a Host header that is not a host name stops Flask before it
         # makes its URL adapter): the site's layout would fail on its first url_for.
@@ -57,8 +63,10 @@ def _bare_page(status: int, title: str, text: str) -> str:
     home = (request.script_root if has_request_context() else "") + "/"
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
-        f"</title></head><body><main><p>Error {status}</p><h1>{escape(title)}</h1>"
-        f'<p>{escape(text)}</p><p><a href="{escape(home)}">Back to your domains</a></p></main>'
+        f"</title></head><body><main><p>{escape(_('Error %(status)s', status=status))}</p>"
+        f"<h1>{escape(title)}</h1>"
+        f'<p>{escape(text)}</p><p><a href="{escape(home)}">{escape(_("Back to your domains"))}'
+        "</a></p></main>"
         "</body></html>"
     )
 
@@ -75,11 +83,14 @@ def _too_large() -> str:
     config = current_app.config
 
     def size(key: str) -> str:
-        return f"{(config.get(key) or 0) / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+        megabytes = round((config.get(key) or 0) / 1024 / 1024, 1)
+        return _("%(size)s MB", size=format_decimal(megabytes))
 
-    return (
-        f"What you sent is larger than this site accepts: {size('MAX_CONTENT_LENGTH')} in all, "
-        f"and {size('MAX_FORM_MEMORY_SIZE')} of typed text. Send a smaller file, or split it."
+    return _(
+        "What you sent is larger than this site accepts: %(total)s in all, and %(text)s of "
+        "typed text. Send a smaller file, or split it.",
+        total=size("MAX_CONTENT_LENGTH"),
+        text=size("MAX_FORM_MEMORY_SIZE"),
     )
 
 
@@ -94,7 +105,7 @@ def handle_unauthorized():
     ended = bool(cookie_session.get("_user_id")) or is_htmx()
     if cookie_session.get("_user_id"):
         logout_user()  # the session was ended elsewhere: forget it here too, and its cookie
-    message = SESSION_ENDED if ended else LOG_IN
+    message = _(SESSION_ENDED if ended else LOG_IN)
     if message not in _waiting_messages():  # several polls may end at once: say it once
         flash(message, "info")
     if is_htmx():
@@ -119,9 +130,11 @@ def handle_csrf_error(error: CSRFError):
         return handle_unauthorized()
     return _render(
         400,
-        "The form has expired",
-        "For your security the form could not be accepted (its security token is missing or "
-        "out of date). Go back, reload the page and send it again.",
+        _("The form has expired"),
+        _(
+            "For your security the form could not be accepted (its security token is missing or "
+            "out of date). Go back, reload the page and send it again."
+        ),
     )
 
 

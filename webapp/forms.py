@@ -1,5 +1,6 @@
 """What every form of the site shares."""
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -7,7 +8,9 @@ from wtforms import widgets
 from wtforms.fields import FileField
 from wtforms.widgets.core import clean_key
 
-NOT_TEXT = "This field takes text, not a file."
+from webapp.wordings import N_
+
+NOT_TEXT = N_("This field takes text, not a file.")
 
 
 def drop_nul(value):
@@ -72,7 +75,7 @@ class BaseForm(FlaskForm):
         valid = super().validate(extra_validators)
         for name in self.not_text:
             if (field := self._fields.get(name)) is not None:
-                field.errors = [NOT_TEXT]  # instead of "required", which would mislead
+                field.errors = [_(NOT_TEXT)]  # instead of "required", which would mislead
                 valid = False
         return valid
 

@@ -8,31 +8,62 @@ Accept-Language, else DEFAULT_LOCALE.
 
 from pathlib import Path
 
-from flask import has_request_context, request
-from flask_babel import Babel, get_locale
+from flask import current_app, has_request_context, request, session
+from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
 LANGUAGES = ("fr", "en")
+# The switch's choices, each named in its own language.
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+SESSION_KEY = "locale"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 babel = Babel()
 
 
 def select_locale() -> str:
-    from flask import current_app
-
     if has_request_context():
         saved = getattr(current_user, "locale", None) if current_user else None
         if saved in LANGUAGES:
             return saved
+        if session.get(SESSION_KEY) in LANGUAGES:  # chosen before logging in
+            return session[SESSION_KEY]
         best = request.accept_languages.best_match(LANGUAGES)
         if best:
             return best
     return current_app.config["DEFAULT_LOCALE"]
 
 
+def known(locale: str | None) -> str | None:
+    return locale if locale in LANGUAGES else None
+
+
+def speaking(*choices: str | None):
+    """Render in the first known language of `choices` (a recipient's, then a sender's...),
+    else DEFAULT_LOCALE: for emails, built in jobs outside any request."""
+    locale = next((c for c in choices if c in LANGUAGES), current_app.config["DEFAULT_LOCALE"])
+    return force_locale(locale)
+
+
+def account_locale(email: str | None) -> str | None:
+    """The language saved on the account of `email`, if it has one (an email's recipient)."""
+    if not email:
+        return None
+    from webapp.extensions import db
+    from webapp.models.user import User, normalise_email
+
+    locale = db.session.scalar(db.select(User.locale).where(User.email == normalise_email(email)))
+    return known(locale)
+
+
+def current() -> str:
+    """The language being rendered (a request's, or one forced for an email)."""
+    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+
+
 def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+    app.jinja_env.globals["current_locale"] = current
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES

@@ -2,13 +2,15 @@
 
 import logging
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from webapp.auth.views import safe_next
 from webapp.extensions import db
 from webapp.permissions import public
+from webapp.services import preferences
 
 bp = Blueprint("main", __name__)
 log = logging.getLogger(__name__)
@@ -32,3 +34,11 @@ def healthz():
         db.session.rollback()
         return "database unavailable", 503, {"Content-Type": "text/plain"}
     return "ok", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+
+
+@bp.post("/language")
+@public
+def language():
+    """The header's switch (a plain form: no JavaScript needed), back to the page it was on."""
+    preferences.choose_language(current_user, request.form.get("locale"))
+    return redirect(safe_next(request.form.get("next")), code=303)

@@ -1,8 +1,10 @@
 """What every template can use."""
 
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import current_app
+from flask_babel import format_date, format_decimal, format_time, gettext
 from flask_login import current_user
 
 from webapp.models import Role
@@ -16,7 +18,38 @@ def _globals():
             current_user, current_app.config["DOMAIN_CREATION"]
         ),
         "app_env": current_app.config["APP_ENV"],
+        "footer_links": current_app.config.get("FOOTER_LINKS", ()),
+        "support_contact": current_app.config.get("SUPPORT_CONTACT", ""),
     }
+
+
+def local_datetime(value: datetime | None, precision: str = "minutes") -> str:
+    """A stored moment (naive UTC) in TIMEZONE, as the reader's language writes it:
+    "1 décembre 2026 à 23:05", "December 1, 2026 at 11:05 PM"; `precision="seconds"` adds
+    the seconds (a log). The "à" / "at" is the catalogue's: CLDR's standard patterns put a
+    comma there."""
+    if value is None:
+        return ""
+    time = format_time(value, "medium" if precision == "seconds" else "short")
+    return gettext("%(date)s at %(time)s", date=format_date(value, "long"), time=time)
+
+
+def local_date(value) -> str:
+    """A day as the reader's language writes it: "1 décembre 2026", "December 1, 2026"."""
+    return "" if value is None else format_date(value, "long")
+
+
+def local_number(value) -> str:
+    """A number with the reader's grouping: "10 000" in French, "10,000" in English."""
+    return format_decimal(value)
+
+
+def iso_utc(value: datetime | None) -> str:
+    """The ISO value for `<time datetime>`: stored moments are naive UTC."""
+    if value is None:
+        return ""
+    text = value.isoformat(timespec="seconds")
+    return text if value.tzinfo else text + "Z"
 
 
 def url_segment(value) -> str:
@@ -32,4 +65,8 @@ _SEGMENT_SAFE = "!$&'()*+,/:;=@"
 def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["url_segment"] = url_segment
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["date"] = local_date
+    app.jinja_env.filters["number"] = local_number
+    app.jinja_env.filters["iso"] = iso_utc
     app.context_processor(_globals)

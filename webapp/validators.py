@@ -5,7 +5,10 @@ import ipaddress
 import re
 
 import idna
+from babel.lists import format_list
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale, lazy_pgettext, ngettext
+from flask_babel import gettext as _
 
 from webapp import text
 
@@ -22,56 +25,60 @@ def normalise_domain_name(raw: str) -> str:
     """Return the lower-cased ASCII (punycode) form of a domain name, or raise InvalidValue."""
     name = (raw or "").strip()
     if not name:
-        raise InvalidValue("Enter a domain name, such as example.fr.")
+        raise InvalidValue(_("Enter a domain name, such as example.fr."))
     if "://" in name or name.lower().startswith(("http:", "https:")):
-        raise InvalidValue("Enter the domain name alone, without http:// or https://.")
+        raise InvalidValue(_("Enter the domain name alone, without http:// or https://."))
     if "/" in name or "?" in name or "#" in name:
-        raise InvalidValue("Enter the domain name alone, without a path (nothing after a /).")
+        raise InvalidValue(_("Enter the domain name alone, without a path (nothing after a /)."))
     if "@" in name:
-        raise InvalidValue("Enter a domain name, not an email address.")
+        raise InvalidValue(_("Enter a domain name, not an email address."))
     if any(ch.isspace() for ch in name):
-        raise InvalidValue("A domain name cannot contain spaces.")
+        raise InvalidValue(_("A domain name cannot contain spaces."))
     if name.endswith("."):
-        raise InvalidValue("Remove the dot at the end of the domain name.")
+        raise InvalidValue(_("Remove the dot at the end of the domain name."))
     if "_" in name:
-        raise InvalidValue("A domain name cannot contain underscores (_).")
+        raise InvalidValue(_("A domain name cannot contain underscores (_)."))
     if _is_ip_address(name):
-        raise InvalidValue("Enter a domain name, not an IP address.")
+        raise InvalidValue(_("Enter a domain name, not an IP address."))
     if len(name) > MAX_DOMAIN_LENGTH:
-        raise InvalidValue(f"A domain name has at most {MAX_DOMAIN_LENGTH} characters.")
+        raise InvalidValue(_("A domain name has at most %(n)d characters.", n=MAX_DOMAIN_LENGTH))
 
     labels = name.split(".")
     if len(labels) < 2:
-        raise InvalidValue("Enter a full domain name with at least one dot, such as example.fr.")
+        raise InvalidValue(_("Enter a full domain name with at least one dot, such as example.fr."))
     if any(label == "" for label in labels):
-        raise InvalidValue("A domain name cannot contain two dots in a row or start with a dot.")
+        raise InvalidValue(_("A domain name cannot contain two dots in a row or start with a dot."))
     for label in labels:
         if label.startswith("-") or label.endswith("-"):
-            raise InvalidValue(f"“{label}” starts or ends with a hyphen, which is not allowed.")
+            raise InvalidValue(
+                _("“%(label)s” starts or ends with a hyphen, which is not allowed.", label=label)
+            )
 
     try:
         ascii_name = idna.encode(name, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError) as exc:
         if "too long" in str(exc).lower():
             raise InvalidValue(
-                f"Each part between dots has at most {MAX_LABEL_LENGTH} characters."
+                _("Each part between dots has at most %(n)d characters.", n=MAX_LABEL_LENGTH)
             ) from exc
         raise InvalidValue(
-            "This is not a valid domain name: use letters, digits and hyphens between dots."
+            _("This is not a valid domain name: use letters, digits and hyphens between dots.")
         ) from exc
 
     ascii_name = ascii_name.lower()
     if len(ascii_name) > MAX_DOMAIN_LENGTH:
-        raise InvalidValue(f"A domain name has at most {MAX_DOMAIN_LENGTH} characters.")
+        raise InvalidValue(_("A domain name has at most %(n)d characters.", n=MAX_DOMAIN_LENGTH))
     for label in ascii_name.split("."):
         if len(label) > MAX_LABEL_LENGTH:
-            raise InvalidValue(f"Each part between dots has at most {MAX_LABEL_LENGTH} characters.")
+            raise InvalidValue(
+                _("Each part between dots has at most %(n)d characters.", n=MAX_LABEL_LENGTH)
+            )
         if not _LABEL.match(label):
             raise InvalidValue(
-                "This is not a valid domain name: use letters, digits and hyphens between dots."
+                _("This is not a valid domain name: use letters, digits and hyphens between dots.")
             )
     if ascii_name.rsplit(".", 1)[-1].isdigit():
-        raise InvalidValue("The last part of a domain name cannot be only digits.")
+        raise InvalidValue(_("The last part of a domain name cannot be only digits."))
     return ascii_name
 
 
@@ -97,22 +104,41 @@ def _refuse_lookalike_label(label: str, tld: str) -> None:
     found = text.scripts(label)
     if not text.allowed_script_mix(found):
         raise InvalidValue(
-            f"“{label}” mixes {_joined(found)} letters, as lookalike names do: write each part "
-            "of the name in one alphabet (Latin may go with Chinese, Japanese or Korean)."
+            _(
+                "“%(label)s” mixes %(scripts)s letters, as lookalike names do: write each part "
+                "of the name in one alphabet (Latin may go with Chinese, Japanese or Korean).",
+                label=label,
+                scripts=_joined(found),
+            )
         )
     twin = text.ascii_lookalike(label)
     if twin is None or "LATIN" in found or (not tld.isascii() and text.scripts(tld) == found):
         return
     raise InvalidValue(
-        f"“{label}” is written in {_joined(found)} letters that look exactly like the plain "
-        f"letters “{twin}”, so the name would pass for another domain. Type it in letters a to z "
-        "if that is the name you mean."
+        _(
+            "“%(label)s” is written in %(scripts)s letters that look exactly like the plain "
+            "letters “%(twin)s”, so the name would pass for another domain. Type it in letters "
+            "a to z if that is the name you mean.",
+            label=label,
+            scripts=_joined(found),
+            twin=twin,
+        )
     )
 
 
 def _joined(scripts: set[str]) -> str:
-    names = sorted(text.script_label(s) for s in scripts)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    locale = get_locale()
+    known = locale.scripts if locale is not None else {}
+    names = sorted(known.get(_SCRIPT_CODES.get(s, ""), text.script_label(s)) for s in scripts)
+    return format_list(names, locale=locale or "en")
+
+
+# Unicode script names as ISO 15924 codes, for their names in the reader's language.
+_SCRIPT_CODES = {
+    "LATIN": "Latn", "CYRILLIC": "Cyrl", "GREEK": "Grek", "ARMENIAN": "Armn", "HAN": "Hani",
+    "HIRAGANA": "Hira", "KATAKANA": "Kana", "HANGUL": "Hang", "ARABIC": "Arab",
+    "HEBREW": "Hebr", "GEORGIAN": "Geor", "CHEROKEE": "Cher",
+}  # fmt: skip
 
 
 def _is_ip_address(name: str) -> bool:
@@ -142,13 +168,14 @@ def normalise_email_address(raw: str) -> str:
     """Return a normalised email address, or raise InvalidValue. No DNS lookup is made."""
     value = (raw or "").strip()
     if not value:
-        raise InvalidValue("Enter an email address.")
+        raise InvalidValue(_("Enter an email address."))
     if len(value) > 254:
-        raise InvalidValue("An email address has at most 254 characters.")
+        raise InvalidValue(_("An email address has at most 254 characters."))
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidValue(f"This is not a valid email address: {exc}") from exc
+        # email-validator's own explanation follows, in its words.
+        raise InvalidValue(_("This is not a valid email address: %(why)s", why=exc)) from exc
     return result.normalized.lower()
 
 
@@ -182,31 +209,49 @@ def normalise_local_part(raw: str) -> str:
     """The part before the @ of an address of ours: letters, digits, `.`, `_` and `-`."""
     value = (raw or "").strip().lower()
     if not value:
-        raise InvalidValue("Enter the part before the @, such as jane.doe.")
+        raise InvalidValue(_("Enter the part before the @, such as jane.doe."))
     if len(value) > MAX_LOCAL_PART_LENGTH:
-        raise InvalidValue(f"Use at most {MAX_LOCAL_PART_LENGTH} characters.")
+        raise InvalidValue(_("Use at most %(n)d characters.", n=MAX_LOCAL_PART_LENGTH))
     if not _LOCAL_PART.match(value):
         if any(ord(ch) > 127 for ch in value):
-            raise InvalidValue("Accented letters are not allowed: use a to z, digits, . _ or -.")
+            raise InvalidValue(_("Accented letters are not allowed: use a to z, digits, . _ or -."))
         bad = sorted({ch for ch in value if not _LOCAL_PART.match(ch)})
-        shown = " ".join("space" if ch.isspace() else ch for ch in bad)
-        raise InvalidValue(f"Only letters a to z, digits, . _ and - are allowed (not {shown}).")
+        shown = " ".join(_("space") if ch.isspace() else ch for ch in bad)
+        raise InvalidValue(
+            _("Only letters a to z, digits, . _ and - are allowed (not %(shown)s).", shown=shown)
+        )
     if value.startswith(".") or value.endswith(".") or ".." in value:
-        raise InvalidValue("A dot cannot come first, last, or twice in a row.")
+        raise InvalidValue(_("A dot cannot come first, last, or twice in a row."))
     return value
+
+
+# What a person's name is called in messages ("Enter the first name."), by `what`.
+_NAME_WORDS = {
+    "name": lazy_pgettext("a person's", "name"),
+    "first name": lazy_pgettext("a person's", "first name"),
+    "last name": lazy_pgettext("a person's", "last name"),
+}
 
 
 def clean_person_name(raw: str, what: str) -> str:
     value = " ".join((raw or "").split())
+    word = _NAME_WORDS.get(what, what)
     if not value:
-        raise InvalidValue(f"Enter the {what}.")
+        raise InvalidValue(_("Enter the %(what)s.", what=word))
     if len(value) > MAX_NAME_LENGTH:
-        raise InvalidValue(f"Use at most {MAX_NAME_LENGTH} characters.")
+        raise InvalidValue(_("Use at most %(n)d characters.", n=MAX_NAME_LENGTH))
     if hidden := text.invisible_characters(value):
         shown = ", ".join(text.character_name(ch) for ch in hidden)
         raise InvalidValue(
-            f"Remove the invisible character{'s' if len(hidden) > 1 else ''} from the {what} "
-            f"({shown}): a name with characters nobody sees can pass for another one."
+            ngettext(
+                "Remove the invisible character from the %(what)s (%(shown)s): a name with "
+                "characters nobody sees can pass for another one.",
+                "Remove the invisible characters from the %(what)s (%(shown)s): a name with "
+                "characters nobody sees can pass for another one.",
+                len(hidden),
+                what=word,
+                shown=shown,
+            )
         )
     return value
 

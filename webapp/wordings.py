@@ -32,6 +32,7 @@ WORDINGS: dict[str, str] = {
     "domain.choose_status": N_("Choose one of the listed statuses."),
     "domain.status_already": N_("The domain is already {status}."),
     "domain.status_now": N_("The domain is now {status}."),
+    "domain.email_language": N_("Status emails are now written in {language}."),
     "domain.drift_started": N_("The comparison with the mail platform has started."),
     "domain.push_enabled_only": N_(
         "Only an enabled domain can be sent again to the mail platform."

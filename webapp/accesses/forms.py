@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
@@ -5,18 +6,18 @@ from wtforms.validators import Length
 from webapp.forms import BaseForm
 from webapp.models import Role
 
-ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.lazy_label) for r in Role]
 
 
 class RoleForm(BaseForm):
-    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)
 
 
 class InviteForm(BaseForm):
-    email = EmailField("Email", validators=[Length(max=1000)])
-    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False, default="viewer")
+    email = EmailField(_l("Email"), validators=[Length(max=1000)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False, default="viewer")
 
 
 class AcceptForm(BaseForm):
-    name = StringField("Your name", validators=[Length(max=1000)])
-    password = PasswordField("Choose a password", validators=[Length(max=2000)])
+    name = StringField(_l("Your name"), validators=[Length(max=1000)])
+    password = PasswordField(_l("Choose a password"), validators=[Length(max=2000)])

@@ -1,6 +1,7 @@
 """Collaborators and invitations of a domain, and accepting an invitation."""
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.accesses.forms import AcceptForm, InviteForm, RoleForm
@@ -108,7 +109,7 @@ def invite(domain):
 def _invitation_action(domain, invitation_id, run):
     invitation = invitations.find_for_domain(domain, invitation_id)
     if invitation is None:
-        flash("This invitation does not exist (any more).", "error")
+        flash(_("This invitation does not exist (any more)."), "error")
         return redirect_to(url_for("accesses.index", domain=domain.name))
     if invitation_action_refusal(current_user, g.role, invitation.role):
         abort(403)
@@ -138,8 +139,11 @@ def accept(token):
         if current_user.email != invitation.email:
             return render(
                 "invitations/unusable.html", status=403,
-                message=f"This invitation is for {invitation.email}, and you are logged in as "
-                f"{current_user.email}. Log out, then follow the link again.",
+                message=_(
+                    "This invitation is for %(invited)s, and you are logged in as %(current)s. "
+                    "Log out, then follow the link again.",
+                    invited=invitation.email, current=current_user.email,
+                ),
             )  # fmt: skip
         if request.method == "POST":
             result = invitations.accept(invitation, current_user)
@@ -147,14 +151,17 @@ def accept(token):
                 # Used or cancelled meanwhile (410), or to be followed again (409).
                 status = 409 if invitation.state == "pending" else 410
                 return render("invitations/unusable.html", status=status, message=result.message)
-            flash(f"You now have access to {invitation.domain.unicode_name}.", "success")
+            flash(
+                _("You now have access to %(domain)s.", domain=invitation.domain.unicode_name),
+                "success",
+            )
             return _after_accepting(invitation.domain)
         return render(
             "invitations/accept.html", invitation=invitation, form=AcceptForm(formdata=None)
         )
 
     if find_user_by_email(invitation.email) is not None:
-        flash("You already have an account: log in to accept the invitation.", "info")
+        flash(_("You already have an account: log in to accept the invitation."), "info")
         return redirect(url_for("auth.login", next=request.path), 303)
     form = AcceptForm()
     if form.validate_on_submit():
@@ -189,11 +196,11 @@ def waiting():
 def accept_waiting(invitation_id):
     invitation = invitations.find_waiting(current_user, invitation_id)
     if invitation is None:
-        flash("This invitation is not waiting for you (any more).", "error")
+        flash(_("This invitation is not waiting for you (any more)."), "error")
         return redirect_to(url_for("accesses.waiting"))
     result = invitations.accept(invitation, current_user)
     if not result.ok:
         flash(result.message, "error")
         return redirect_to(url_for("accesses.waiting"))
-    flash(f"You now have access to {invitation.domain.unicode_name}.", "success")
+    flash(_("You now have access to %(domain)s.", domain=invitation.domain.unicode_name), "success")
     return _after_accepting(invitation.domain)

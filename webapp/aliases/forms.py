@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import Length
 
@@ -6,13 +7,15 @@ from webapp.forms import BaseForm
 
 class AliasForm(BaseForm):
     local_part = StringField(
-        "Alias",
+        _l("Alias"),
         validators=[Length(max=1000)],
-        description="The part before the @: letters a to z, digits, . _ and -. It may be the "
-        "same as a mailbox's.",
+        description=_l(
+            "The part before the @: letters a to z, digits, . _ and -. It may be the "
+            "same as a mailbox's."
+        ),
     )
     destination = StringField(
-        "Destination",
+        _l("Destination"),
         validators=[Length(max=1000)],
-        description="Where its mail goes: any email address, or devnull@devnull to discard it.",
+        description=_l("Where its mail goes: any email address, or devnull@devnull to discard it."),
     )

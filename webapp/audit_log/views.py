@@ -3,6 +3,8 @@
 from dataclasses import replace
 
 from flask import Blueprint, current_app, g, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -16,8 +18,8 @@ from webapp.permissions import require_role
 
 bp = Blueprint("audit_log", __name__, url_prefix="/domains/<domain>/log")
 
-KIND_CHOICES = [SelectChoice("", "All changes")] + [
-    SelectChoice(kind, label) for kind, label in KINDS.items()
+KIND_CHOICES = [SelectChoice("", _l("All changes"))] + [
+    SelectChoice(kind, _l(label)) for kind, label in KINDS.items()
 ]
 
 
@@ -25,7 +27,7 @@ class LogFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET filter form
 
-    kind = SelectField("Show", choices=KIND_CHOICES, validate_choice=False)
+    kind = SelectField(_l("Show"), choices=KIND_CHOICES, validate_choice=False)
 
 
 def entries(domain, kind: str = "", page: int = 1, per_page: int = 50):
@@ -54,6 +56,6 @@ def index(domain):
         abilities=g.abilities,
         filters=LogFilterForm(formdata=None, data={"kind": kind}),
         kind=kind,
-        kinds=KINDS,
+        kinds={kind: gettext(label) for kind, label in KINDS.items()},
         page=page,
     )

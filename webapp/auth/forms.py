@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -6,9 +7,11 @@ from webapp.services.accounts import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(BaseForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
-    remember = BooleanField("Remember me on this device")
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(_l("Enter your email.")), Length(max=254)]
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Remember me on this device"))
 
 
 class LogoutForm(BaseForm):
@@ -16,30 +19,33 @@ class LogoutForm(BaseForm):
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(_l("Enter your email.")), Length(max=254)]
+    )
 
 
 class SetPasswordForm(BaseForm):
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
-            DataRequired("Choose a password."),
+            DataRequired(_l("Choose a password.")),
             Length(
-                min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."
+                min=MIN_PASSWORD_LENGTH,
+                message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
             ),
-            Length(max=1024, message="Use at most 1024 characters."),
+            Length(max=1024, message=_l("Use at most 1024 characters.")),
         ],
     )
     confirm = PasswordField(
-        "New password, again",
+        _l("New password, again"),
         validators=[
-            DataRequired("Type the password again."),
-            EqualTo("new_password", "The two passwords are not the same."),
+            DataRequired(_l("Type the password again.")),
+            EqualTo("new_password", _l("The two passwords are not the same.")),
         ],
     )
 
 
 class ChangePasswordForm(SetPasswordForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )

@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.auth.forms import (
@@ -61,7 +62,7 @@ def logout():
     # token, and another site cannot log users out with a link or an image.
     if request.method == "POST":
         sessions.log_out()
-        flash("You are logged out.", "success")
+        flash(_("You are logged out."), "success")
         return redirect_to(url_for("auth.login"))
     if not current_user.is_authenticated:
         return redirect_to(url_for("auth.login"))

@@ -7,6 +7,10 @@ inside the domain's own JSON; fixtures of another client carry booleans as "true
 
 import enum
 
+from flask_babel import gettext
+
+from webapp.wordings import N_
+
 EXTERNAL_CHECKS = ("domain_exist", "mx", "cname_imap", "cname_smtp", "cname_webmail", "spf", "dkim")
 INTERNAL_CHECKS = ("postfix", "ox", "cert", "webmail_ok")
 # The check that, when failing, means dimail did not run the others.
@@ -15,51 +19,79 @@ EXISTENCE_CHECK = "domain_exist"
 NOT_CHECKED = "not_checked"
 
 CHECK_LABELS = {
-    "domain_exist": "The domain exists in the DNS",
-    "mx": "Mail exchanger (MX) record",
-    "cname_imap": "imap. alias (CNAME)",
-    "cname_smtp": "smtp. alias (CNAME)",
-    "cname_webmail": "webmail. alias (CNAME)",
-    "spf": "SPF record (who may send mail for the domain)",
-    "dkim": "DKIM key (signature of outgoing mail)",
-    "postfix": "Mail delivery on the platform",
-    "ox": "Webmail account space on the platform",
-    "cert": "Security certificate on the platform",
-    "webmail_ok": "Webmail reachable",
+    "domain_exist": N_("The domain exists in the DNS"),
+    "mx": N_("Mail exchanger (MX) record"),
+    "cname_imap": N_("imap. alias (CNAME)"),
+    "cname_smtp": N_("smtp. alias (CNAME)"),
+    "cname_webmail": N_("webmail. alias (CNAME)"),
+    "spf": N_("SPF record (who may send mail for the domain)"),
+    "dkim": N_("DKIM key (signature of outgoing mail)"),
+    "postfix": N_("Mail delivery on the platform"),
+    "ox": N_("Webmail account space on the platform"),
+    "cert": N_("Security certificate on the platform"),
+    "webmail_ok": N_("Webmail reachable"),
 }
 
 CODE_EXPLANATIONS = {
-    "must_exist": "The domain does not exist in the DNS (yet): register it, or wait until its "
-    "registration is visible, then check again.",
-    "no_test": "The mail platform has not checked this yet. It will soon; you can also ask for "
-    "a check now.",
-    NOT_CHECKED: "Not checked: the mail platform checks this once the domain exists in the DNS.",
-    "wrong_mx": "The MX record points elsewhere than the mail platform: mail for the domain "
-    "would not arrive. Replace it with the expected MX record below.",
-    "no_mx": "The domain has no MX record: nobody can send it mail yet. Add the expected MX "
-    "record below.",
-    "one_mx": "The domain has several MX records: the mail platform must be the only one. Keep "
-    "only the expected MX record below.",
-    "no_cname_imap": "The imap. name is missing: mail programs cannot find the server to read "
-    "mail. Add the expected CNAME record.",
-    "wrong_cname_imap": "The imap. name points to the wrong server. Fix it as listed below.",
-    "no_cname_smtp": "The smtp. name is missing: mail programs cannot find the server to send "
-    "mail. Add the expected CNAME record.",
-    "wrong_cname_smtp": "The smtp. name points to the wrong server. Fix it as listed below.",
-    "no_cname_webmail": "The webmail. name is missing: people cannot reach their webmail at "
-    "its usual address. Add the expected CNAME record.",
-    "wrong_cname_webmail": "The webmail. name points to the wrong server. Fix it as listed below.",
-    "no_spf": "There is no SPF record: mail sent from the domain may be treated as spam. Add "
-    "the expected TXT record.",
-    "wrong_spf": "The SPF record does not allow the mail platform to send for the domain: mail "
-    "may be treated as spam. Use the expected TXT record.",
-    "no_dkim": "The DKIM key is not published: receivers cannot verify mail from the domain. "
-    "Add the expected TXT record at dimail._domainkey.",
-    "wrong_dkim": "The published DKIM key is not the platform's. Use the expected TXT record.",
-    "no_cert": "The platform has no security certificate for the domain yet. The platform's "
-    "support must act.",
+    "must_exist": N_(
+        "The domain does not exist in the DNS (yet): register it, or wait until its "
+        "registration is visible, then check again."
+    ),
+    "no_test": N_(
+        "The mail platform has not checked this yet. It will soon; you can also ask for "
+        "a check now."
+    ),
+    NOT_CHECKED: N_(
+        "Not checked: the mail platform checks this once the domain exists in the DNS."
+    ),
+    "wrong_mx": N_(
+        "The MX record points elsewhere than the mail platform: mail for the domain "
+        "would not arrive. Replace it with the expected MX record below."
+    ),
+    "no_mx": N_(
+        "The domain has no MX record: nobody can send it mail yet. Add the expected MX "
+        "record below."
+    ),
+    "one_mx": N_(
+        "The domain has several MX records: the mail platform must be the only one. Keep "
+        "only the expected MX record below."
+    ),
+    "no_cname_imap": N_(
+        "The imap. name is missing: mail programs cannot find the server to read "
+        "mail. Add the expected CNAME record."
+    ),
+    "wrong_cname_imap": N_("The imap. name points to the wrong server. Fix it as listed below."),
+    "no_cname_smtp": N_(
+        "The smtp. name is missing: mail programs cannot find the server to send "
+        "mail. Add the expected CNAME record."
+    ),
+    "wrong_cname_smtp": N_("The smtp. name points to the wrong server. Fix it as listed below."),
+    "no_cname_webmail": N_(
+        "The webmail. name is missing: people cannot reach their webmail at "
+        "its usual address. Add the expected CNAME record."
+    ),
+    "wrong_cname_webmail": N_(
+        "The webmail. name points to the wrong server. Fix it as listed below."
+    ),
+    "no_spf": N_(
+        "There is no SPF record: mail sent from the domain may be treated as spam. Add "
+        "the expected TXT record."
+    ),
+    "wrong_spf": N_(
+        "The SPF record does not allow the mail platform to send for the domain: mail "
+        "may be treated as spam. Use the expected TXT record."
+    ),
+    "no_dkim": N_(
+        "The DKIM key is not published: receivers cannot verify mail from the domain. "
+        "Add the expected TXT record at dimail._domainkey."
+    ),
+    "wrong_dkim": N_("The published DKIM key is not the platform's. Use the expected TXT record."),
+    "no_cert": N_(
+        "The platform has no security certificate for the domain yet. The platform's "
+        "support must act."
+    ),
 }
-GENERIC_EXPLANATION = "The mail platform reported a problem with this check."
+GENERIC_EXPLANATION = N_("The mail platform reported a problem with this check.")
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0", ""})
@@ -149,7 +181,8 @@ def outcome(result: dict, checks: list[dict]) -> Outcome:
 
 
 def label(name: str) -> str:
-    return CHECK_LABELS.get(name, name.replace("_", " "))
+    known = CHECK_LABELS.get(name)
+    return gettext(known) if known else name.replace("_", " ")
 
 
 def explain(code: str, detail: str = "") -> str:
@@ -157,7 +190,8 @@ def explain(code: str, detail: str = "") -> str:
     with dimail's words (`detail`) when given."""
     known = CODE_EXPLANATIONS.get(code)
     if known:
-        return known
-    if detail:
-        return f"{GENERIC_EXPLANATION} It says: {detail}"
-    return GENERIC_EXPLANATION
+        return gettext(known)
+    if detail:  # dimail's words stay as dimail wrote them
+        return gettext("%(generic)s It says: %(detail)s", generic=gettext(GENERIC_EXPLANATION),
+                       detail=detail)  # fmt: skip
+    return gettext(GENERIC_EXPLANATION)

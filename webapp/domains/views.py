@@ -50,7 +50,9 @@ def create():
         abort(403)
     form = DomainForm()
     if form.validate_on_submit():
-        result = service.create_domain(form.name.data, form.support_email.data, current_user)
+        result = service.create_domain(
+            form.name.data, form.support_email.data, current_user, form.locale.data
+        )
         if result.ok:
             flash(result.message, result.category)
             return redirect_to(url_for("domains.show", domain=result.value.name))
@@ -66,7 +68,8 @@ def _show(domain, partial=None, status=200, status_form=None):
         domain=domain,
         abilities=g.abilities,
         collaborators=service.collaborators(domain),
-        status_form=status_form or StatusForm(formdata=None, status=domain.status),
+        status_form=status_form
+        or StatusForm(formdata=None, status=domain.status, locale=domain.locale),
         checks=dimail_checks,
         counts=service.counts(domain),
     )
@@ -175,7 +178,7 @@ def zone_file(domain):
 def set_status(domain):
     form = StatusForm()
     if form.validate_on_submit():
-        result = service.set_status(domain, form.status.data)
+        result = service.set_status(domain, form.status.data, form.locale.data)
         if result.ok:
             flash(result.message, result.category)
             return redirect_to(url_for("domains.show", domain=domain.name))

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
@@ -10,32 +11,34 @@ _BOUND = [Length(max=1000)]
 
 
 class MailboxForm(BaseForm):
-    first_name = StringField("First name", validators=_BOUND)
-    last_name = StringField("Last name", validators=_BOUND)
+    first_name = StringField(_l("First name"), validators=_BOUND)
+    last_name = StringField(_l("Last name"), validators=_BOUND)
     local_part = StringField(
-        "Address",
+        _l("Address"),
         validators=_BOUND,
-        description="Suggested from the names; letters a to z, digits, . _ and -. "
-        "It cannot be changed once created.",
+        description=_l(
+            "Suggested from the names; letters a to z, digits, . _ and -. "
+            "It cannot be changed once created."
+        ),
     )
     # Set by the page's script once the user edits the address, so suggestions stop.
     local_part_edited = HiddenField()
     secondary_email = EmailField(
-        "Secondary email",
+        _l("Secondary email"),
         validators=_BOUND,
-        description="An address the person already reads: the confirmation goes there.",
+        description=_l("An address the person already reads: the confirmation goes there."),
     )
 
 
 class MailboxEditForm(BaseForm):
-    first_name = StringField("First name", validators=_BOUND)
-    last_name = StringField("Last name", validators=_BOUND)
-    secondary_email = EmailField("Secondary email", validators=_BOUND)
+    first_name = StringField(_l("First name"), validators=_BOUND)
+    last_name = StringField(_l("Last name"), validators=_BOUND)
+    secondary_email = EmailField(_l("Secondary email"), validators=_BOUND)
 
 
 class NamesForm(BaseForm):
-    first_name = StringField("First name", validators=_BOUND)
-    last_name = StringField("Last name", validators=_BOUND)
+    first_name = StringField(_l("First name"), validators=_BOUND)
+    last_name = StringField(_l("Last name"), validators=_BOUND)
 
 
 class ActionForm(BaseForm):
@@ -44,12 +47,12 @@ class ActionForm(BaseForm):
 
 # The list's filters: a GET form written in the template (no validation, nothing to bind).
 SORT_CHOICES = [
-    SelectChoice("name", "Name (A to Z)"),
-    SelectChoice("-name", "Name (Z to A)"),
-    SelectChoice("address", "Address"),
-    SelectChoice("status", "Status"),
-    SelectChoice("-created", "Newest first"),
+    SelectChoice("name", _l("Name (A to Z)")),
+    SelectChoice("-name", _l("Name (Z to A)")),
+    SelectChoice("address", _l("Address")),
+    SelectChoice("status", _l("Status")),
+    SelectChoice("-created", _l("Newest first")),
 ]
-STATUS_CHOICES = [SelectChoice("", "All statuses")] + [
-    SelectChoice(s.value, s.label) for s in MailboxStatus
+STATUS_CHOICES = [SelectChoice("", _l("All statuses"))] + [
+    SelectChoice(s.value, s.lazy_label) for s in MailboxStatus
 ]

@@ -2,6 +2,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -20,7 +21,12 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(_ROLE_LABELS[self])
+
+    @property
+    def lazy_label(self):
+        """The label translated when shown: for lists built once (form choices)."""
+        return _ROLE_LABELS[self]
 
     @property
     def said(self) -> Said:
@@ -41,6 +47,12 @@ class Role(enum.StrEnum):
 
 
 _RANKS = {Role.VIEWER: 1, Role.ADMINISTRATOR: 2, Role.OWNER: 3}
+# Lazy: read in the reader's language when shown.
+_ROLE_LABELS = {
+    Role.VIEWER: lazy_gettext("Viewer"),
+    Role.ADMINISTRATOR: lazy_gettext("Administrator"),
+    Role.OWNER: lazy_gettext("Owner"),
+}
 
 
 class DomainAccess(db.Model):

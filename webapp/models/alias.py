@@ -2,6 +2,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -20,7 +21,20 @@ class AliasStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"deleting": "Being removed"}.get(self.value, self.value.capitalize())
+        return str(_ALIAS_LABELS[self])
+
+    @property
+    def lazy_label(self):
+        """The label translated when shown: for lists built once (form choices)."""
+        return _ALIAS_LABELS[self]
+
+
+_ALIAS_LABELS = {
+    AliasStatus.PENDING: lazy_pgettext("alias status", "Pending"),
+    AliasStatus.ENABLED: lazy_pgettext("alias status", "Enabled"),
+    AliasStatus.FAILED: lazy_pgettext("alias status", "Failed"),
+    AliasStatus.DELETING: lazy_pgettext("alias status", "Being removed"),
+}
 
 
 class Alias(db.Model):

@@ -2,6 +2,8 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -21,29 +23,36 @@ class DomainStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return WORDINGS[f"domain_status.{self.value}"]
+        return str(self.lazy_label)
+
+    @property
+    def lazy_label(self):
+        """The label translated when shown: for lists built once (form choices)."""
+        return lazy_gettext(WORDINGS[f"domain_status.{self.value}"])
 
     @property
     def explanation(self) -> str:
-        return _EXPLANATIONS[self]
+        return str(_EXPLANATIONS[self])
 
 
 _EXPLANATIONS = {
-    DomainStatus.PENDING: (
+    DomainStatus.PENDING: _l(
         "The domain is recorded here and is being set up on the mail platform. Mailboxes and "
         "aliases you add now are kept and sent as soon as the domain is ready."
     ),
-    DomainStatus.ENABLED: "The domain is ready: mailboxes and aliases are created on the mail "
-    "platform as soon as you add them.",
-    DomainStatus.ACTION_REQUIRED: (
+    DomainStatus.ENABLED: _l(
+        "The domain is ready: mailboxes and aliases are created on the mail "
+        "platform as soon as you add them."
+    ),
+    DomainStatus.ACTION_REQUIRED: _l(
         "The mail platform is waiting for you: some DNS records of the domain are missing or "
         "wrong. Publish the expected records, then run a new check."
     ),
-    DomainStatus.FAILED: (
+    DomainStatus.FAILED: _l(
         "The mail platform could not finish setting up the domain on its side. Its support team "
         "must act; nothing you add is lost meanwhile."
     ),
-    DomainStatus.DISABLED: (
+    DomainStatus.DISABLED: _l(
         "The domain was switched off by the platform's staff: nothing can be changed and it is "
         "no longer checked."
     ),
@@ -62,6 +71,8 @@ class Domain(db.Model):
     # An email about the last change of status is owed to the support address: set with the
     # change, cleared once it has left; the reconciler queues it again if its job was lost.
     status_email_due: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The language of the status emails to the support address (None: DEFAULT_LOCALE).
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # What dimail told us. The database stays the record of what users asked for; these columns

@@ -54,6 +54,8 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     email_error: Mapped[Said | None] = mapped_column(MessageText)
+    # The inviter's language when inviting: the email's, unless the invitee has an account.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
 
     domain = relationship("Domain")
     invited_by = relationship("User")

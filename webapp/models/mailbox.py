@@ -3,6 +3,7 @@ import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp import text
@@ -20,7 +21,21 @@ class MailboxStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(_MAILBOX_LABELS[self])
+
+    @property
+    def lazy_label(self):
+        """The label translated when shown: for lists built once (form choices)."""
+        return _MAILBOX_LABELS[self]
+
+
+# Lazy: read in the reader's language when shown (a mailbox, "boîte", is feminine in French).
+_MAILBOX_LABELS = {
+    MailboxStatus.PENDING: lazy_pgettext("mailbox status", "Pending"),
+    MailboxStatus.ENABLED: lazy_pgettext("mailbox status", "Enabled"),
+    MailboxStatus.DISABLED: lazy_pgettext("mailbox status", "Disabled"),
+    MailboxStatus.FAILED: lazy_pgettext("mailbox status", "Failed"),
+}
 
 
 def name_key(first_name: str, last_name: str) -> str:
@@ -129,6 +144,8 @@ class Mailbox(db.Model):
     email_given_up_at: Mapped[datetime | None]
     # Shown once after an action: "password reset sent", "not supported by this dimail"...
     notice: Mapped[Said | None] = mapped_column(MessageText)
+    # The language of whoever created it: its confirmation email's.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
 
     domain = relationship("Domain")
 

@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     is_superuser: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The language the person chose with the switch ("fr", "en"); None: their browser's.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
 
     accesses = relationship("DomainAccess", back_populates="user", cascade="all, delete-orphan")
 

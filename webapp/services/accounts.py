@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from webapp import secrets_box
@@ -17,10 +18,11 @@ from webapp.models.user import normalise_email
 from webapp.services import sessions, throttles
 from webapp.services.results import Result
 from webapp.validators import InvalidValue, normalise_email_address
+from webapp.wordings import N_
 
 MIN_PASSWORD_LENGTH = 10
-BAD_CREDENTIALS = "The email or the password is not right."
-EMAIL_TAKEN = "An account with this email already exists."
+BAD_CREDENTIALS = N_("The email or the password is not right.")
+EMAIL_TAKEN = N_("An account with this email already exists.")
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -29,9 +31,9 @@ def find_user_by_email(email: str) -> User | None:
 
 def password_problem(password: str) -> str | None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
     if len(password) > 1024:
-        return "Use at most 1024 characters."
+        return _("Use at most 1024 characters.")
     return None
 
 
@@ -51,14 +53,14 @@ def _saved(user: User) -> bool:
 def create_user(email: str, password: str, *, name: str = "", superuser: bool = False) -> Result:
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
-        return Result.failure(email=EMAIL_TAKEN)
+        return Result.failure(email=_(EMAIL_TAKEN))
     problem = password_problem(password)
     if problem:
         return Result.failure(password=problem)
     user = User(email=email, name=name.strip(), is_superuser=superuser)
     user.set_password(password)
     if not _saved(user):
-        return Result.failure(email=EMAIL_TAKEN)
+        return Result.failure(email=_(EMAIL_TAKEN))
     return Result.success(user)
 
 
@@ -79,7 +81,7 @@ def authenticate(email: str, password: str, address: str | None = None) -> Resul
         valid = user.check_password(password) and user.is_active
 
     if not valid:
-        return Result.failure(BAD_CREDENTIALS)
+        return Result.failure(_(BAD_CREDENTIALS))
     throttles.login_succeeded(email, address)
     return Result.success(user)
 
@@ -98,12 +100,14 @@ def change_password(user: User, current: str, new: str, address: str | None = No
     throttles.clear_account(user.email)
     sessions.end_others(user)
     db.session.commit()
-    return Result.success(user, "Your password was changed. Your other sessions were logged out.")
+    return Result.success(
+        user, _("Your password was changed. Your other sessions were logged out.")
+    )
 
 
-FORGOT_ANSWER = (
+FORGOT_ANSWER = N_(
     "If an account uses this address, a link to choose a new password is on its way. It works "
-    "once, for {hours} hours."
+    "once, for %(hours)d hours."
 )
 
 
@@ -134,11 +138,11 @@ def forgot_password(email: str, address: str | None = None) -> Result:
     user = find_user_by_email(email)
     if user is not None and user.is_active:
         _password_link(user, "reset", timedelta(hours=hours))
-    return Result.success(None, FORGOT_ANSWER.format(hours=hours))
+    return Result.success(None, _(FORGOT_ANSWER, hours=hours))
 
 
-BAD_LINK = "This link is not valid any more (used, expired or mistyped). Ask for a new one."
-STALE_LINK = (
+BAD_LINK = N_("This link is not valid any more (used, expired or mistyped). Ask for a new one.")
+STALE_LINK = N_(
     "This link was sent before the password of this account was changed, so it no longer "
     "works. If you still need to choose a password, ask for a new link."
 )
@@ -150,11 +154,11 @@ def password_token(token: str) -> Result:
         db.select(PasswordToken).where(PasswordToken.token_hash == hash_token(token))
     )
     if record is None or record.used_at or record.expires_at <= utcnow():
-        return Result.failure(BAD_LINK)
+        return Result.failure(_(BAD_LINK))
     if not record.user.is_active:
-        return Result.failure(BAD_LINK)
+        return Result.failure(_(BAD_LINK))
     if record.password_fingerprint != record.user.password_fingerprint:
-        return Result.failure(STALE_LINK)
+        return Result.failure(_(STALE_LINK))
     return Result.success(record)
 
 
@@ -177,7 +181,7 @@ def set_password_with_token(
     throttles.clear_account(user.email)  # the owner proved it: no lock left on the account
     sessions.end_all(user)  # the view logs this browser in again, in a new session
     db.session.commit()
-    return Result.success(user, "Your password is set. You are logged in.")
+    return Result.success(user, _("Your password is set. You are logged in."))
 
 
 def create_account_by_email(email: str, name: str = "") -> Result:
@@ -188,25 +192,32 @@ def create_account_by_email(email: str, name: str = "") -> Result:
     except InvalidValue as exc:
         return Result.failure(email=str(exc))
     if find_user_by_email(email) is not None:
-        return Result.failure(email=EMAIL_TAKEN)
+        return Result.failure(email=_(EMAIL_TAKEN))
     user = User(email=email, name=" ".join((name or "").split())[:200])
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the link sets the real one
     if not _saved(user):
-        return Result.failure(email=EMAIL_TAKEN)
+        return Result.failure(email=_(EMAIL_TAKEN))
     queued = _password_link(user, "setup", timedelta(days=current_app.config["INVITATION_DAYS"]))
     if not queued:
         return Result.success(
-            user, f"{email} is created; the email could not be queued yet.", "warning"
+            user,
+            _("%(email)s is created; the email could not be queued yet.", email=email),
+            "warning",
         )
-    return Result.success(user, f"{email} is created and receives a link to choose a password.")
+    return Result.success(
+        user, _("%(email)s is created and receives a link to choose a password.", email=email)
+    )
 
 
 def set_active(user: User, active: bool, actor: User) -> Result:
     if user.id == actor.id and not active:
-        return Result.failure("You cannot deactivate your own account.")
+        return Result.failure(_("You cannot deactivate your own account."))
     user.active = active
     if not active:
         sessions.end_all(user)  # they stop at their next request
     db.session.commit()
-    state = "reactivated" if active else "deactivated: its sessions have stopped"
-    return Result.success(user, f"{user.email} is {state}.")
+    if active:
+        return Result.success(user, _("%(email)s is reactivated.", email=user.email))
+    return Result.success(
+        user, _("%(email)s is deactivated: its sessions have stopped.", email=user.email)
+    )

@@ -4,13 +4,14 @@ import contextlib
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from webapp import audit
 from webapp.extensions import db
+from webapp.i18n import LANGUAGE_NAMES, known
 from webapp.jobs import drift
 from webapp.jobs.domain_status import change_status, next_check_delay
 from webapp.jobs.domains import request_sync
@@ -31,7 +32,7 @@ from webapp.validators import (
 DUPLICATE_NAME = say("domain.duplicate")
 
 
-def create_domain(name: str, support_email: str, actor: User) -> Result:
+def create_domain(name: str, support_email: str, actor: User, locale: str | None = None) -> Result:
     errors = {}
     try:
         ascii_name = normalise_new_domain_name(name)
@@ -47,7 +48,12 @@ def create_domain(name: str, support_email: str, actor: User) -> Result:
     if db.session.scalar(db.select(Domain.id).where(Domain.name == ascii_name)) is not None:
         return Result.failure(name=DUPLICATE_NAME)
 
-    domain = Domain(name=ascii_name, support_email=email, status=DomainStatus.PENDING)
+    domain = Domain(
+        name=ascii_name,
+        support_email=email,
+        status=DomainStatus.PENDING,
+        locale=known(locale) or current_app.config["DEFAULT_LOCALE"],
+    )
     db.session.add(domain)
     db.session.add(DomainAccess(domain=domain, user_id=actor.id, role=Role.OWNER))
     try:
@@ -101,14 +107,22 @@ def _logged_in_user() -> User | None:
     return None
 
 
-def set_status(domain: Domain, status: str) -> Result:
+def set_status(domain: Domain, status: str, locale: str | None = None) -> Result:
     try:
         new_status = DomainStatus(status)
     except ValueError:
         return Result.failure(status=say("domain.choose_status"))
     status_word = new_status.label.lower()
     if new_status == domain.status:
+        if known(locale) and locale != domain.locale:
+            domain.locale = locale
+            db.session.commit()
+            return Result.success(
+                domain, say("domain.email_language", language=LANGUAGE_NAMES[locale])
+            )
         return Result.success(domain, say("domain.status_already", status=status_word))
+    if known(locale):
+        domain.locale = locale
     # Set by hand: the next periodic check comes after the usual delay for the new status.
     domain.next_check_at = utcnow() + timedelta(seconds=next_check_delay(new_status))
     done = say("domain.status_now", status=status_word)

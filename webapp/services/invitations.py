@@ -7,9 +7,11 @@ sealed (webapp.secrets_box) to the job that emails it.
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from webapp import audit, secrets_box
+from webapp import audit, i18n, secrets_box
 from webapp.extensions import db
 from webapp.jobs.emails import send_invitation
 from webapp.jobs.queue import enqueue_once
@@ -24,7 +26,13 @@ from webapp.services.accounts import find_user_by_email, password_problem
 from webapp.services.results import Result
 from webapp.validators import InvalidValue, clean_person_name, normalise_email_address
 
-QUEUE_DOWN = "The invitation is saved, but the email could not be queued: use “Re-send” shortly."
+QUEUE_DOWN = _l(
+    "The invitation is saved, but the email could not be queued: use “Re-send” shortly."
+)
+
+
+def _already(email: str, role) -> str:
+    return _("%(email)s is already a collaborator (%(role)s).", email=email, role=Role(role).said)
 
 
 def pending(domain: Domain) -> list[Invitation]:
@@ -62,25 +70,28 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
     user = find_user_by_email(email)
     if user is not None:
         if existing := accesses.role_of(domain, user.id):
-            return Result.failure(email=f"{email} is already a collaborator ({existing}).")
+            return Result.failure(email=_already(email, existing))
         if accesses.grant(domain, user, role) not in db.session.new:
             # Granted by a parallel invitation since our check above: theirs stands.
             db.session.rollback()
             existing = accesses.role_of(domain, user.id) or role
-            return Result.failure(email=f"{email} is already a collaborator ({existing}).")
+            return Result.failure(email=_already(email, existing))
         try:
             db.session.commit()
         except IntegrityError:
             # Invited by someone else between our check and our insert: theirs stands.
             db.session.rollback()
             existing = accesses.role_of(domain, user.id) or role
-            return Result.failure(email=f"{email} is already a collaborator ({existing}).")
-        return Result.success(user, f"{email} already has an account: they now have access.")
+            return Result.failure(email=_already(email, existing))
+        return Result.success(
+            user, _("%(email)s already has an account: they now have access.", email=email)
+        )
 
     token, token_hash = new_token()
     invitation = Invitation(
         domain_id=domain.id, email=email, role=role, token_hash=token_hash,
         invited_by_id=actor.id, expires_at=utcnow() + _lifetime(),
+        locale=i18n.current(),  # the inviter's, for the email unless the invitee has an account
     )  # fmt: skip
     db.session.add(invitation)
     audit.record(
@@ -92,9 +103,12 @@ def invite(domain: Domain, email: str, role: str, actor, actor_role) -> Result:
     except IntegrityError:
         db.session.rollback()
         return Result.failure(
-            email=f"An invitation to {email} is already pending: re-send it from the list."
+            email=_(
+                "An invitation to %(email)s is already pending: re-send it from the list.",
+                email=email,
+            )
         )
-    return _send(invitation, token, f"An invitation was sent to {email}.")
+    return _send(invitation, token, _("An invitation was sent to %(email)s.", email=email))
 
 
 def _send(invitation: Invitation, token: str, message: str) -> Result:
@@ -121,7 +135,7 @@ def find_for_domain(domain: Domain, invitation_id: int) -> Invitation | None:
 def resend(invitation: Invitation) -> Result:
     """A new link (the old one stops working) and a renewed expiry, then the email again."""
     if invitation.accepted_at or invitation.cancelled_at:
-        return Result.failure("This invitation was already used or cancelled.")
+        return Result.failure(_("This invitation was already used or cancelled."))
     token, invitation.token_hash = new_token()
     invitation.expires_at = utcnow() + _lifetime()
     audit.record(
@@ -129,27 +143,35 @@ def resend(invitation: Invitation) -> Result:
         say("audit.invitation_sent_again", email=invitation.email), target=invitation.email,
     )  # fmt: skip
     db.session.commit()
-    return _send(invitation, token, f"The invitation to {invitation.email} was sent again.")
+    return _send(
+        invitation, token, _("The invitation to %(email)s was sent again.", email=invitation.email)
+    )
 
 
 def cancel(invitation: Invitation) -> Result:
     if invitation.accepted_at or invitation.cancelled_at:
-        return Result.failure("This invitation was already used or cancelled.")
+        return Result.failure(_("This invitation was already used or cancelled."))
     invitation.cancelled_at = utcnow()
     audit.record(
         invitation.domain_id, "invitation.cancelled",
         say("audit.invitation_cancelled", email=invitation.email), target=invitation.email,
     )  # fmt: skip
     db.session.commit()
-    return Result.success(invitation, f"The invitation to {invitation.email} is cancelled.")
+    return Result.success(
+        invitation, _("The invitation to %(email)s is cancelled.", email=invitation.email)
+    )
 
 
 UNUSABLE = {
-    "unknown": "This invitation link is not valid. Check that you copied all of it, or ask for "
-    "a new invitation.",
-    "accepted": "This invitation was already used. Log in to reach the domain.",
-    "cancelled": "This invitation was cancelled. Ask the domain's administrators for a new one.",
-    "expired": "This invitation has expired. Ask the domain's administrators to send it again.",
+    "unknown": _l(
+        "This invitation link is not valid. Check that you copied all of it, or ask for "
+        "a new invitation."
+    ),
+    "accepted": _l("This invitation was already used. Log in to reach the domain."),
+    "cancelled": _l(
+        "This invitation was cancelled. Ask the domain's administrators for a new one."
+    ),
+    "expired": _l("This invitation has expired. Ask the domain's administrators to send it again."),
 }
 
 
@@ -163,8 +185,8 @@ def by_token(token: str) -> tuple[Invitation | None, str]:
     return invitation, invitation.state
 
 
-ACCOUNT_EXISTS = "An account with this email exists now: log in to accept."
-RACED = "Your access to this domain changed at the same moment: follow the link again."
+ACCOUNT_EXISTS = _l("An account with this email exists now: log in to accept.")
+RACED = _l("Your access to this domain changed at the same moment: follow the link again.")
 
 
 def _claim(invitation: Invitation, now) -> bool:
@@ -261,5 +283,6 @@ def accept_with_new_account(invitation: Invitation, name: str, password: str) ->
     if not accepted.ok:
         return accepted
     return Result.success(
-        user, f"Welcome! You now have access to {invitation.domain.unicode_name}."
+        user,
+        _("Welcome! You now have access to %(domain)s.", domain=invitation.domain.unicode_name),
     )

@@ -8,7 +8,7 @@ from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from webapp import audit
+from webapp import audit, i18n
 from webapp.extensions import db
 from webapp.jobs import mailboxes as jobs
 from webapp.jobs.queue import mark_for_sync
@@ -90,6 +90,7 @@ def create(domain: Domain, data: dict) -> Result:
         name_key=name_key(first, last),
         secondary_email=secondary,
         status=MailboxStatus.PENDING,
+        locale=i18n.current(),  # its creator's: the confirmation email's language
     )
     db.session.add(mailbox)
     address = f"{local_part}@{domain.unicode_name}"

@@ -4,8 +4,9 @@ from webapp.messages import Said
 
 
 def _text(message) -> str:
-    # Rendered here, in the request that shows it: flashes travel in the session as text.
-    return str(message) if isinstance(message, Said) else message
+    # Rendered here, in the request that shows it: flashes travel in the session as text (a
+    # message, a lazily translated string...).
+    return message if isinstance(message, str) else str(message)
 
 
 @dataclass

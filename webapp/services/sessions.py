@@ -10,6 +10,7 @@ import functools
 from datetime import timedelta
 
 from flask import current_app, g, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,12 +19,13 @@ from webapp.models import SessionRecord, User
 from webapp.models.base import utcnow
 from webapp.models.invitation import hash_token, new_token
 from webapp.services.results import Result
+from webapp.wordings import N_
 
 # last_seen_at is written at most this often, not on every request.
 LAST_SEEN_EVERY = timedelta(minutes=1)
 # Ended and expired records are kept this long for nobody's benefit, then deleted.
 KEEP_DEAD_RECORDS = timedelta(days=30)
-ALREADY_ENDED = "This session has already ended."
+ALREADY_ENDED = N_("This session has already ended.")
 
 
 @functools.cache
@@ -170,18 +172,18 @@ def live_sessions(user: User) -> list[SessionRecord]:
 def end(user: User, record_id: int) -> Result:
     """The person ends one of their own sessions; ending this one logs them out."""
     if not 0 < record_id < 2**63:  # no such record, and no integer the database can compare
-        return Result.failure(ALREADY_ENDED)
+        return Result.failure(_(ALREADY_ENDED))
     current = current_record_id()
     ended = db.session.execute(
         _revoke().where(SessionRecord.user_id == user.id, SessionRecord.id == record_id)
     ).rowcount
     db.session.commit()
     if not ended:
-        return Result.failure(ALREADY_ENDED)
+        return Result.failure(_(ALREADY_ENDED))
     if record_id == current:
         logout_user()
-        return Result.success(None, "This session has ended: you are logged out.")
-    return Result.success(None, "That session has ended: whoever used it is logged out.")
+        return Result.success(None, _("This session has ended: you are logged out."))
+    return Result.success(None, _("That session has ended: whoever used it is logged out."))
 
 
 def _note_last_seen(response):

@@ -25,12 +25,15 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
 from webapp.models import LoginThrottle
 from webapp.models.base import utcnow
 from webapp.models.user import normalise_email
+from webapp.wordings import N_
 
 _TABLE = LoginThrottle.__table__
 _SUBJECT_LENGTH = _TABLE.c.subject.type.length
@@ -43,32 +46,34 @@ class Rule:
     seconds_setting: str  # ...per window of this many seconds; the lock lasts as long
     per_email: bool
     per_address: bool
-    refusal: str  # said instead of checking, with {wait} ("12 minutes")
+    refusal: str  # said instead of checking (translated), with %(wait)s ("12 minutes")
 
 
 LOGIN = Rule(
     "login", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS", True, True,
-    "Too many failed attempts for this email from your connection. For your security, wait "
-    "{wait} before trying again, or ask for a password reset.",
+    N_("Too many failed attempts for this email from your connection. For your security, wait "
+       "%(wait)s before trying again, or ask for a password reset."),
 )  # fmt: skip
 LOGIN_ADDRESS = Rule(
     "login-address", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_ADDRESS_WINDOW_SECONDS",
     False, True,
-    "Too many failed logins from your connection. For your security, wait {wait} before "
-    "trying again.",
+    N_("Too many failed logins from your connection. For your security, wait %(wait)s before "
+       "trying again."),
 )  # fmt: skip
 CURRENT_PASSWORD = Rule(
     "current-password", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS", True, True,
-    "Too many wrong current passwords. For your security, wait {wait} before trying again.",
+    N_("Too many wrong current passwords. For your security, wait %(wait)s before trying "
+       "again."),
 )  # fmt: skip
 FORGOT_EMAIL = Rule(
     "forgot", "FORGOT_MAX_PER_EMAIL", "FORGOT_WINDOW_SECONDS", True, False,
-    "Links for this email were asked for too often. Wait {wait} before asking again: any link "
-    "already sent still works.",
+    N_("Links for this email were asked for too often. Wait %(wait)s before asking again: any "
+       "link already sent still works."),
 )  # fmt: skip
 FORGOT_ADDRESS = Rule(
     "forgot-address", "FORGOT_MAX_PER_ADDRESS", "FORGOT_WINDOW_SECONDS", False, True,
-    "Too many links were asked for from your connection. Wait {wait} before asking again.",
+    N_("Too many links were asked for from your connection. Wait %(wait)s before asking "
+       "again."),
 )  # fmt: skip
 
 
@@ -119,7 +124,7 @@ def _upsert(key: dict, limit: int, window: timedelta):
 
 def _wait(remaining: timedelta) -> str:
     minutes = max(1, math.ceil(remaining.total_seconds() / 60))
-    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 def count(rule: Rule, email: str | None, address: str | None) -> str | None:
@@ -131,7 +136,7 @@ def count(rule: Rule, email: str | None, address: str | None) -> str | None:
     )
     db.session.commit()
     if attempts > limit:
-        return rule.refusal.format(wait=_wait(remaining))
+        return _(rule.refusal, wait=_wait(remaining))
     return None
 
 

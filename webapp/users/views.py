@@ -1,6 +1,7 @@
 """Accounts, for the platform's staff."""
 
 from flask import Blueprint, abort, flash, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func
 from wtforms import EmailField, StringField
@@ -17,8 +18,8 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 class NewAccountForm(BaseForm):
-    email = EmailField("Email", validators=[Length(max=1000)])
-    name = StringField("Name", validators=[Length(max=1000)])
+    email = EmailField(_l("Email"), validators=[Length(max=1000)])
+    name = StringField(_l("Name"), validators=[Length(max=1000)])
 
 
 def _page(form, status=200):

@@ -8,6 +8,7 @@ from flask import current_app
 from webapp import audit, mail, secrets_box
 from webapp.dimail.client import DimailNotSupported
 from webapp.extensions import db
+from webapp.i18n import account_locale, speaking
 from webapp.jobs import failures
 from webapp.jobs.context import dimail_client, job
 from webapp.jobs.queue import enqueue_once
@@ -79,16 +80,20 @@ def _send(mailbox: Mailbox, kind: str, template: str, audit_entry=None, **contex
     fixed_id = None
     if kind == "confirmation":  # one per mailbox: a repeat folds into the first
         fixed_id = f"<confirmation.{mailbox.id}.{mailbox.domain.name}@{mail.MESSAGE_ID_DOMAIN}>"
-    message = mail.build(
-        mailbox.secondary_email,
-        str(subject),
-        template,
-        message_id=fixed_id,
-        mailbox=mailbox,
-        address=mailbox.address,
-        webmail_url=current_app.config["WEBMAIL_URL"],
-        **context,
-    )
+    # The recipient's language if they have an account, else that of who asked or created.
+    actor = audit_entry[2] if audit_entry else None
+    actor_locale = actor.locale if actor is not None else None
+    with speaking(account_locale(mailbox.secondary_email), actor_locale, mailbox.locale):
+        message = mail.build(
+            mailbox.secondary_email,
+            str(subject),
+            template,
+            message_id=fixed_id,
+            mailbox=mailbox,
+            address=mailbox.address,
+            webmail_url=current_app.config["WEBMAIL_URL"],
+            **context,
+        )
     mail.send(message)
     mailbox.email_error = None
     mailbox.notice = say("mailbox.email_sent", subject=subject, recipient=mailbox.secondary_email)
