@@ -9,7 +9,9 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
-from webapp import audit, mail
+from tests.conftest import CSRFClient
+from tests.test_dev_outbox import build, drop
+from webapp import audit, create_app, mail
 from webapp.dimail import checks as dimail_checks
 from webapp.extensions import db
 from webapp.messages import legacy
@@ -181,6 +183,30 @@ def test_the_audit_log_page_in_french(client, acme):
         ["Log of", "1 change", "When (UTC)", ">Who</th>", ">Filter</button>", "Every change to"],
     )  # fmt: skip
     assert "1 change, newest first" in read(client, "/domains/acme.fr/log/", "en")
+
+
+def test_the_dev_outbox_in_french(app, test_config, tmp_path):
+    outbox = create_app({**test_config, "DEV_OUTBOX": True, "DEV_OUTBOX_DIR": str(tmp_path)})
+    outbox.test_client_class = CSRFClient
+    client = outbox.test_client()
+    empty = read(client, "/dev/outbox")
+    assert_french(
+        empty,
+        ["Boîte d’envoi", "Aucun e-mail intercepté pour l’instant.", "Développement uniquement"],
+        ["No email caught yet.", "Development only", "<h1>Outbox</h1>"],
+    )
+    message_id = drop(tmp_path, build("Bienvenue", html="<p>Bonjour</p>"))
+    listing = read(client, "/dev/outbox")
+    assert "1 message" in listing and "newest first" not in listing
+    shown = read(client, f"/dev/outbox/{message_id}")
+    assert_french(
+        shown,
+        ["Reçu le", ">Objet</dt>", "Partie HTML du message", "Affichée isolée"],
+        ["Received", ">Subject</dt>", "HTML part of the message", "Shown sandboxed"],
+    )
+    assert "Shown sandboxed" in read(client, f"/dev/outbox/{message_id}", "en")
+    with outbox.app_context():
+        db.engine.dispose()
 
 
 # The context each job gives its email (webapp/jobs/emails.py, webapp/jobs/mailboxes/emails.py).
