@@ -89,7 +89,12 @@ def test_a_pending_domain_page_in_french(client, me, make_domain):
     page = text(client, "/domains/acme.fr/", FR)
     assert_french(
         page,
-        ["Statut depuis le", "Pas encore vérifié.", "Vérifier maintenant", "Adresse e-mail du support"],
+        [
+            "Statut depuis le",
+            "Pas encore vérifié.",
+            "Vérifier maintenant",
+            "Adresse e-mail du support",
+        ],
         ["Status since", "Not checked yet", "Check now", "Support email", "Collaborators"],
     )
     page = text(client, "/domains/acme.fr/", EN)
