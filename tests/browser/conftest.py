@@ -67,8 +67,8 @@ def screenshot(tmp_path):
     folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
 
     def take(page, name: str) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path), full_page=True)
         return path
 
