@@ -39,6 +39,7 @@ from webapp.dimail.routes import (
     Route,
 )
 from webapp.dimail.settings import BearerAuth, check_base_url, origin, positive_seconds
+from webapp.messages import say
 
 log = logging.getLogger("webapp.dimail")
 
@@ -204,16 +205,22 @@ class DimailTransport:
 
     def _transport_error(self, exc: Exception, method: str, path: str) -> DimailError:
         name = type(exc).__name__
+        # The log keeps the English detail; pages show the same cause as a message.
         if isinstance(exc, requests.ConnectTimeout):
-            detail = f"connection timed out after {seconds_text(self.connect_timeout)}"
+            seconds = seconds_text(self.connect_timeout)
+            detail, said = (
+                f"connection timed out after {seconds}",
+                say("detail.connect_timeout", seconds=seconds),
+            )
         elif isinstance(exc, requests.Timeout):
-            detail = f"timed out after {seconds_text(self.timeout)}"
+            seconds = seconds_text(self.timeout)
+            detail, said = f"timed out after {seconds}", say("detail.timeout", seconds=seconds)
         elif isinstance(exc, requests.exceptions.SSLError):
-            detail = "TLS handshake failed"
+            detail, said = "TLS handshake failed", say("detail.tls")
         elif isinstance(exc, requests.ConnectionError):
-            detail = "connection refused or dropped"
+            detail, said = "connection refused or dropped", say("detail.no_connection")
         elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
-            detail = "connection dropped in the middle of the answer"
+            detail, said = "connection dropped in the middle of the answer", say("detail.dropped")
         elif isinstance(
             exc,
             (
@@ -240,8 +247,10 @@ class DimailTransport:
         else:
             # Something in between failed in a way nobody planned for: worth another try, and
             # the job's last retry records it in plain words.
-            detail = f"the request failed ({name})"
-        return DimailUnavailable(detail, None, method, path)
+            detail, said = f"the request failed ({name})", say("detail.request_failed")
+        error = DimailUnavailable(detail, None, method, path)
+        error.detail_said = said
+        return error
 
     def _error(self, response, method: str, path: str, route: Route) -> DimailError:
         """Map a non-2xx answer (auth refusals aside) to the type that tells the caller what

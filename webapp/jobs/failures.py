@@ -79,10 +79,21 @@ class Failure:
         return say("failure.given_up", cause=self.cause, again=self.again)
 
 
-def _detail(exc: BaseException) -> str:
+def _detail(exc: BaseException) -> str | Said:
+    """The cause in plain words: dimail's own text as it wrote it, never our internals."""
+    if getattr(exc, "detail_said", None) is not None:
+        return exc.detail_said
     if isinstance(exc, DimailError):
         return exc.detail or (f"HTTP {exc.status}" if exc.status else type(exc).__name__)
-    return str(exc) or type(exc).__name__
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return say("detail.smtp_answer", code=exc.smtp_code)
+    if isinstance(exc, ConnectionRefusedError):
+        return say("detail.mail_refused_connection")
+    if isinstance(exc, TimeoutError):
+        return say("detail.mail_timeout")
+    if isinstance(exc, OSError | smtplib.SMTPException):
+        return say("detail.mail_unreachable")
+    return type(exc).__name__
 
 
 def kind_of(exc: BaseException) -> Kind:
