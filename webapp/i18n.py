@@ -12,6 +12,9 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
+from webapp.extensions import db
+from webapp.models.user import User, normalise_email
+
 LANGUAGES = ("fr", "en")
 # The switch's choices, each named in its own language.
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
@@ -23,12 +26,9 @@ babel = Babel()
 
 def select_locale() -> str:
     if has_request_context():
-        saved = getattr(current_user, "locale", None) if current_user else None
-        if saved in LANGUAGES:
-            return saved
-        if session.get(SESSION_KEY) in LANGUAGES:  # chosen before logging in
-            return session[SESSION_KEY]
-        best = request.accept_languages.best_match(LANGUAGES)
+        saved = known(getattr(current_user, "locale", None) if current_user else None)
+        chosen = known(session.get(SESSION_KEY))  # chosen before logging in
+        best = saved or chosen or request.accept_languages.best_match(LANGUAGES)
         if best:
             return best
     return current_app.config["DEFAULT_LOCALE"]
@@ -41,7 +41,7 @@ def known(locale: str | None) -> str | None:
 def speaking(*choices: str | None):
     """Render in the first known language of `choices` (a recipient's, then a sender's...),
     else DEFAULT_LOCALE: for emails, built in jobs outside any request."""
-    locale = next((c for c in choices if c in LANGUAGES), current_app.config["DEFAULT_LOCALE"])
+    locale = next(filter(None, map(known, choices)), current_app.config["DEFAULT_LOCALE"])
     return force_locale(locale)
 
 
@@ -49,9 +49,6 @@ def account_locale(email: str | None) -> str | None:
     """The language saved on the account of `email`, if it has one (an email's recipient)."""
     if not email:
         return None
-    from webapp.extensions import db
-    from webapp.models.user import User, normalise_email
-
     locale = db.session.scalar(db.select(User.locale).where(User.email == normalise_email(email)))
     return known(locale)
 
