@@ -4,14 +4,23 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
 
+# When MAIL_FROM names no domain: ids stay well-formed and unique all the same.
+FALLBACK_MESSAGE_ID_DOMAIN = "mail-domains.local"
 
-MESSAGE_ID_DOMAIN = "mail-domains.local"
+
+def message_id_domain() -> str:
+    """The right-hand side of our Message-IDs: the domain of MAIL_FROM, the one our emails
+    come from (RFC 5322 asks only for uniqueness; a domain we own keeps them apart from
+    others')."""
+    _name, address = parseaddr(current_app.config["MAIL_FROM"])
+    _local, at, domain = address.rpartition("@")
+    return domain.strip().lower() if at and domain.strip() else FALLBACK_MESSAGE_ID_DOMAIN
 
 
 def build(
@@ -24,7 +33,11 @@ def build(
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = message_id or make_msgid(domain=MESSAGE_ID_DOMAIN)
+    # The time it was built: clients sort by it, and some flag a message without one.
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = message_id or make_msgid(domain=message_id_domain())
+    # RFC 3834: no person wrote it, so vacation responders and auto-replies stay silent.
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(_render(f"emails/{template}.txt", subject=subject, **context))
     message.add_alternative(
         _render(f"emails/{template}.html", subject=subject, **context), subtype="html"

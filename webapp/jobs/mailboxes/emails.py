@@ -79,7 +79,7 @@ def _send(mailbox: Mailbox, kind: str, template: str, audit_entry=None, **contex
     subject = _subject(kind, mailbox)
     fixed_id = None
     if kind == "confirmation":  # one per mailbox: a repeat folds into the first
-        fixed_id = f"<confirmation.{mailbox.id}.{mailbox.domain.name}@{mail.MESSAGE_ID_DOMAIN}>"
+        fixed_id = f"<confirmation.{mailbox.id}.{mailbox.domain.name}@{mail.message_id_domain()}>"
     # The recipient's language if they have an account, else that of who asked or created.
     actor = audit_entry[2] if audit_entry else None
     actor_locale = actor.locale if actor is not None else None
