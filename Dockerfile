@@ -27,9 +27,12 @@ RUN pip install --no-cache-dir --no-deps --force-reinstall -c requirements.lock 
     && rm -rf build ./*.egg-info \
     && pybabel compile -d webapp/translations \
     && mkdir -p instance \
-    && chown app:app instance
+    && chown app:app instance \
+    && python -m webapp.static_files
 
-# The code stays root-owned; create_app only needs instance/ to be writable.
+# The code stays root-owned; create_app only needs instance/ to be writable. The static files'
+# build (hashed names, gzip copies) is made above, as root, in instance/static: the app finds
+# it there for the same files and only reads it.
 USER app
 
 EXPOSE 8000

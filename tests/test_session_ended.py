@@ -82,7 +82,7 @@ def test_logged_in_pages_are_not_stored_in_any_cache(app, make_user, make_domain
     for url in ("/domains/", "/domains/acme.fr/", "/domains/acme.fr/zone.txt", "/account/sessions"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
     assert client.get("/domains/", headers=HTMX).headers.get("Cache-Control") == "no-store"
-    # Public files and pages may be cached as before.
+    # Static files are cached (tests/test_static_files.py); pages never, logged in or not.
     assert "no-store" not in client.get("/static/app.js").headers.get("Cache-Control", "")
     client.post_form("/logout")
-    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    assert client.get("/login").headers.get("Cache-Control") == "no-store"

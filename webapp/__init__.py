@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     _init_login(app)
 
-    from webapp import access_log, cli, errors, htmx, routing, security, templating
+    from webapp import access_log, cli, errors, htmx, routing, security, static_files, templating
     from webapp.jobs import waiting
 
     routing.init_app(app)
@@ -55,6 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    # Last: WhiteNoise wraps the whole application, answering /static/ before Flask does.
+    static_files.init_app(app)
 
     _register_blueprints(app)
     return app

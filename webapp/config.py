@@ -106,6 +106,9 @@ def from_environment(instance_path: Path) -> dict:
         # asked (a demo behind docker compose), reading the folder the mail catcher writes.
         "DEV_OUTBOX": _bool(os.environ.get("DEV_OUTBOX")),
         "DEV_OUTBOX_DIR": os.environ.get("DEV_OUTBOX_DIR") or None,
+        # The static files under hashed names and compressed (webapp/static_files.py); the
+        # Docker image builds them there in advance, so that nothing is written at run time.
+        "STATIC_BUILD_DIR": os.environ.get("STATIC_BUILD_DIR") or str(instance_path / "static"),
         # The largest request body read (bytes): a spreadsheet import fits; more is a 413.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
     }

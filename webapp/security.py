@@ -28,9 +28,12 @@ def _security_headers(response):
     # person reads it (the header of each page does), and asking here would cost a query on
     # responses that never needed one (static files, /healthz).
     user = g.get("_login_user")
-    if user is not None and user.is_authenticated:
+    if response.mimetype == "text/html" or (user is not None and user.is_authenticated):
         # What a logged-in person sees (mailboxes, collaborators, exports) is kept in no cache,
-        # the browser's disk or a proxy, where it would outlive the session.
+        # the browser's disk or a proxy, where it would outlive the session. Every page too,
+        # fragments and error pages included: each carries a CSRF token of its session, and
+        # "no-cache, private" would still write it to the disk. Static files, under hashed
+        # names, are what is cached (webapp/static_files.py).
         headers["Cache-Control"] = "no-store"
     return response
 
