@@ -91,10 +91,12 @@ class RunningSimulator:
         answer = requests.get(f"{self.url}/token/", auth=(self.user, self.password), timeout=5)
         return answer.json()["access_token"]
 
-    def set_dns(self, name: str, ok: bool = True) -> None:
-        """Say the owner of `name` has (or has not) published the expected DNS records."""
+    def set_dns(self, name: str, ok: bool = True, wrong: tuple[str, ...] | None = None) -> None:
+        """Say the owner of `name` has (or has not) published the expected DNS records;
+        `wrong` names the only checks that then fail (["spf"])."""
         with self.sim.lock:
             self.sim.domains[name].dns_ok = ok
+            self.sim.domains[name].dns_wrong = wrong
 
     def reset(self) -> None:
         self.sim.reset()

@@ -44,14 +44,20 @@ def set_faults():
 
 @admin.post("/domains/<name>/dns")
 def set_dns(name):
-    """{"ok": true} when the owner has published the expected records, false to break them."""
-    ok = _json_object().get("ok")
+    """{"ok": true} when the owner has published the expected records, false to break them;
+    with false, "wrong": ["spf", ...] breaks only those checks."""
+    body = _json_object()
+    ok, wrong = body.get("ok"), body.get("wrong")
     if not isinstance(ok, bool):
         fail(422, 'Expected {"ok": true} or {"ok": false}')
+    names = isinstance(wrong, list) and all(isinstance(w, str) for w in wrong)
+    if wrong is not None and not names:
+        fail(422, 'Expected "wrong" to list check names, e.g. ["spf"]')
     state = sim()
     with state.lock:
         domain = state.domains.get(name.strip().lower().rstrip("."))
         if domain is None:
             fail(404, "Domain not found")
         domain.dns_ok = ok
-        return jsonify({"name": domain.name, "dns_ok": domain.dns_ok})
+        domain.dns_wrong = tuple(wrong) if wrong is not None else None
+        return jsonify({"name": domain.name, "dns_ok": domain.dns_ok, "dns_wrong": wrong})

@@ -98,7 +98,9 @@ def run(domain: Domain, dns: str, internal: bool) -> None:
     """Check the domain as it stands and keep the results on it. Hold the lock."""
     errors: dict[str, list[dict]] = {}
     if not domain.dns_ok:
-        errors.update(_dns_errors(domain.name, dns))
+        found = _dns_errors(domain.name, dns)
+        wrong = domain.dns_wrong
+        errors.update({k: v for k, v in found.items() if wrong is None or k in wrong})
     if internal and not domain.platform_ok:
         errors.update(_platform_errors(domain.name))
     names = (*EXTERNAL_CHECKS, *INTERNAL_CHECKS) if internal else EXTERNAL_CHECKS

@@ -67,6 +67,8 @@ class Domain:
     smtp_domains: list[str] | None = None
     # What the checks will find (see checks.py); set at creation from the DNS mode.
     dns_ok: bool = True
+    # While dns_ok is False, the external checks that fail; None: all those of the DNS mode.
+    dns_wrong: tuple[str, ...] | None = None
     platform_ok: bool = True
     # Errors per check as the last check found them; None until the first check ("new").
     results: dict[str, list[dict]] | None = None

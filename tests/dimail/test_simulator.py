@@ -259,6 +259,25 @@ def test_dns_domain_fails_externally_until_its_dns_is_fixed(simulator, api):
     assert unknown.status_code == 404
 
 
+def test_the_owner_can_get_one_record_wrong(api, simulator):
+    api.create_domain("acme.fr", context_name="acme.fr")
+    answer = requests.post(
+        f"{simulator.url}/_simulator/domains/acme.fr/dns",
+        json={"ok": False, "wrong": ["spf"]},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200
+    report = api.basic("GET", "/domains/acme.fr/check").json()
+    assert [name for name in EXTERNAL if not report[name]["ok"]] == ["spf"]
+    assert report["spf"]["errors"][0]["code"] == "wrong_spf"
+    refused = requests.post(
+        f"{simulator.url}/_simulator/domains/acme.fr/dns",
+        json={"ok": False, "wrong": "spf"},
+        timeout=TIMEOUT,
+    )
+    assert refused.status_code == 422
+
+
 def test_platform_domain_fails_internally_until_fix(api):
     api.create_domain("acme-platform.fr", context_name="acme-platform.fr")
     report = api.basic("GET", "/domains/acme-platform.fr/check").json()

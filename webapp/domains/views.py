@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from webapp import messages
 from webapp.dimail import checks as dimail_checks
+from webapp.dimail import records as dimail_records
 from webapp.dimail import zonefile
 from webapp.domains.forms import DomainForm, StatusForm
 from webapp.forms import apply_errors, query_text
@@ -71,6 +72,7 @@ def _show(domain, partial=None, status=200, status_form=None):
         status_form=status_form
         or StatusForm(formdata=None, status=domain.status, locale=domain.locale),
         checks=dimail_checks,
+        records=dimail_records,
         counts=service.counts(domain),
     )
 
