@@ -52,6 +52,13 @@
     return /\bevery\b/.test(elt.getAttribute("hx-trigger") || "");
   }
 
+  // What beforeRequest decided: htmx dispatches the later events of a request whose element was
+  // swapped out on an ancestor, with that ancestor as detail.elt.
+  function pollOf(detail) {
+    var feedback = detail.requestConfig && detail.requestConfig.feedback;
+    return feedback ? feedback.poll : isPoll(detail);
+  }
+
   // A 401 means the session ended while this page was open (logged out elsewhere, expired,
   // ended from the sessions page): nothing is swapped in, every poll and request of the page
   // stops, and the browser goes to the login page, which comes back here once logged in.
@@ -99,19 +106,31 @@
     setBusy(detail.elt, true);
   });
 
+  // A poll that replaces the element holding the focus would drop it to <body>: noted here, put
+  // back on the new element once settled.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var feedback = event.detail.requestConfig && event.detail.requestConfig.feedback;
+    var target = event.detail.target;
+    if (!feedback || !target || !target.querySelector) return;
+    feedback.hadFocus = target.contains(document.activeElement);
+    // A poll brings no message of its own: the last action's message stays until the next one.
+    var said = feedback.poll && target.querySelector("[data-feedback]");
+    if (said && said.children.length) feedback.kept = said.innerHTML;
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var detail = event.detail;
     setBusy(detail.elt, false);
     if (!detail.successful || !detail.xhr || !detail.xhr.status) return;
     // The server answers again: what said otherwise is no longer true.
-    clearFlashes(isPoll(detail) ? ["poll", "offline"] : ["offline"]);
+    clearFlashes(pollOf(detail) ? ["poll", "offline"] : ["offline"]);
   });
 
   // htmx does not swap error answers: say in plain words what happened instead of doing nothing.
   // A poll's failure is not the person's: it says the updates paused, not that an action failed.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
-    if (isPoll(event.detail)) {
+    if (pollOf(event.detail)) {
       showFlash(say("poll_error", { status: status }), "warning", "poll");
       return;
     }
@@ -120,7 +139,7 @@
   });
 
   document.addEventListener("htmx:sendError", function (event) {
-    if (isPoll(event.detail)) showFlash(say("poll_offline"), "warning", "poll");
+    if (pollOf(event.detail)) showFlash(say("poll_offline"), "warning", "poll");
     else showFlash(say("offline"), "error", "offline");
   });
 
@@ -150,6 +169,10 @@
       announce(now);
     } else if (feedback.poll) {
       if (now && now !== feedback.before) announce(now);
+      var box = target.querySelector("[data-feedback]");
+      if (box && feedback.kept && !box.children.length) box.innerHTML = feedback.kept;
+      var lost = !document.activeElement || document.activeElement === document.body;
+      if (feedback.hadFocus && lost) (box && box.children.length ? box : target).focus({ preventScroll: true });
     } else if (config.verb !== "get") {
       focusResult(target);
     }
