@@ -3,10 +3,11 @@
 from datetime import datetime
 from urllib.parse import quote
 
-from flask import current_app
-from flask_babel import format_date, format_decimal, format_time, gettext
+from flask import current_app, g, get_flashed_messages
+from flask_babel import format_date, format_decimal, format_time, gettext, lazy_gettext
 from flask_login import current_user
 
+from webapp.htmx import is_htmx
 from webapp.models import Role
 from webapp.permissions import may_create_domains
 
@@ -21,6 +22,40 @@ def _globals():
         "footer_links": current_app.config.get("FOOTER_LINKS", ()),
         "support_contact": current_app.config.get("SUPPORT_CONTACT", ""),
     }
+
+
+# What static/app.js says, rendered in the reader's language into base.html's #ui-text block;
+# "%(status)s" is filled in by the script.
+UI_TEXT = {
+    "expired": lazy_gettext("The form has expired. Reload the page and try again."),
+    "forbidden": lazy_gettext("Your role on this domain does not allow this action."),
+    "gone": lazy_gettext("This page no longer exists, or you no longer have access to it."),
+    "too_many": lazy_gettext("Too many requests. Wait a moment and try again."),
+    "action_error": lazy_gettext(
+        "The server could not complete this action (error %(status)s). Try again in a moment."
+    ),
+    "offline": lazy_gettext("The server cannot be reached. Check your connection and try again."),
+    "poll_offline": lazy_gettext("Status updates paused: the server cannot be reached."),
+    "poll_error": lazy_gettext(
+        "Status updates paused: the server answered with an error (%(status)s)."
+    ),
+    "copied": lazy_gettext("Copied"),
+}
+
+
+def ui_text() -> dict:
+    # Translated at each rendering; "%(status)s" must survive for the script, hence no params.
+    return {key: str(text) for key, text in UI_TEXT.items()}
+
+
+def take_flashes() -> list:
+    """The flashed messages, for the in-place answer's own message area (the macro `feedback`):
+    once per request, so that a second fragment of the same answer does not repeat them. Full
+    pages leave them to the page-level #flashes."""
+    if not is_htmx() or g.get("flashes_taken"):
+        return []
+    g.flashes_taken = True
+    return get_flashed_messages(with_categories=True)
 
 
 def local_datetime(value: datetime | None, precision: str = "minutes") -> str:
@@ -69,4 +104,5 @@ def init_app(app) -> None:
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["number"] = local_number
     app.jinja_env.filters["iso"] = iso_utc
+    app.jinja_env.globals.update(take_flashes=take_flashes, ui_text=ui_text)
     app.context_processor(_globals)
