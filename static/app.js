@@ -46,7 +46,14 @@
   });
 })();
 
-// Copy buttons: <button data-copy="element-id"> copies that element's text.
+// Copy buttons: <button data-copy="element-id" hidden> copies that element's text. They come
+// hidden, since they do nothing without this script, and are shown where the clipboard works.
+function showCopyButtons(root) {
+  if (!navigator.clipboard || !root.querySelectorAll) return;
+  root.querySelectorAll("[data-copy][hidden]").forEach(function (button) { button.hidden = false; });
+}
+document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+document.addEventListener("htmx:load", function (event) { showCopyButtons(event.detail.elt); });
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-copy]");
   if (!button) return;
