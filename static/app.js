@@ -242,3 +242,12 @@
     if (flag) flag.value = "1";
   });
 })();
+
+// Copy buttons come hidden, since they do nothing without this script, and are shown where the
+// clipboard works (the value stays selectable text either way).
+function showCopyButtons(root) {
+  if (!navigator.clipboard || !root.querySelectorAll) return;
+  root.querySelectorAll("[data-copy][hidden]").forEach(function (button) { button.hidden = false; });
+}
+document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+document.addEventListener("htmx:load", function (event) { showCopyButtons(event.detail.elt); });

@@ -138,7 +138,7 @@ def test_the_list_shows_collaborator_counts(client, make_user, make_domain, gran
     grant(make_user(), domain, Role.ADMINISTRATOR)
     login_as(me)
     page = client.get("/domains/").get_data(as_text=True)
-    assert '<td class="num">3</td>' in page
+    assert '<td class="num" data-label="Collaborators">3</td>' in page
 
 
 def test_search_works_as_a_plain_get_and_as_htmx(client, make_user, make_domain, login_as):

@@ -207,3 +207,25 @@ def test_a_viewer_may_edit_the_names_of_their_own_mailbox_only(
         )
         == "jane@home.org"
     )
+
+
+CONFIRMATIONS = {"mailboxes.disable", "aliases.delete"}
+
+
+def test_confirmation_pages_answer_a_get_with_the_guard_of_their_post(app, actors):
+    """A GET shows the confirmation page: only to those who may confirm, and it changes nothing."""
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint in CONFIRMATIONS]
+    assert {rule.endpoint for rule in rules if "GET" in rule.methods} == CONFIRMATIONS
+    want = {"viewer": 403, "stranger": 404, "administrator": 200, "owner": 200, "superuser": 200}
+    for actor, status in want.items():
+        client = app.test_client()
+        client.post_form(
+            "/login", {"email": actors[actor].email, "password": "correct-horse-battery"}
+        )
+        for rule in rules:
+            assert client.get(_url(app, rule)).status_code == status, (rule.rule, actor)
+            with app.test_request_context():
+                missing = app.url_for(rule.endpoint, **{**SAMPLE_VALUES, "domain": "missing.fr"})
+            assert client.get(missing).status_code == 404, (rule.rule, actor)
+    assert db.session.scalar(db.select(Mailbox.enabled_wanted)) is True
+    assert db.session.scalar(db.select(Alias.status)) == "pending"

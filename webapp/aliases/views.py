@@ -58,11 +58,14 @@ def create(domain):
     return _list(domain, form, status=422, partial="aliases/_create_form.html")
 
 
-@bp.post("/<local_part>/delete")
+@bp.route("/<local_part>/delete", methods=["GET", "POST"])
 @require_role(Role.ADMINISTRATOR)
 def delete(domain, local_part):
-    destination = (request.form.get("destination") or "").strip() or None
-    if request.form.get("confirm") != "yes":
+    # The Remove buttons ask with a GET (see mailboxes.disable): nothing changes until the
+    # confirmed POST, which answers with a redirect.
+    asked = request.args if request.method == "GET" else request.form
+    destination = (asked.get("destination") or "").strip() or None
+    if request.method == "GET" or request.form.get("confirm") != "yes":
         return render(
             "aliases/confirm_delete.html",
             domain=domain,

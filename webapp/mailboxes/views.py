@@ -157,12 +157,14 @@ def _action(domain, local_part, run):
     return redirect_to(url_for("mailboxes.show", domain=domain.name, local_part=local_part))
 
 
-@bp.post("/<local_part>/disable")
+@bp.route("/<local_part>/disable", methods=["GET", "POST"])
 @require_role(Role.ADMINISTRATOR)
 def disable(domain, local_part):
     mailbox = _load(domain, local_part)
-    if request.form.get("confirm") != "yes":
-        # Without JavaScript there is no hx-confirm: ask on a page of its own.
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        # Without JavaScript there is no hx-confirm: ask on a page of its own. The Disable
+        # button gets it with a GET, so that Back after confirming shows it again, without the
+        # browser asking to send a form again; the confirmed POST answers with a redirect.
         return render(
             "mailboxes/confirm_disable.html",
             domain=domain,
