@@ -108,6 +108,8 @@ def from_environment(instance_path: Path) -> dict:
         "DEV_OUTBOX_DIR": os.environ.get("DEV_OUTBOX_DIR") or None,
         # The largest request body read (bytes): a spreadsheet import fits; more is a 413.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # The most rows one imported file may hold (mailboxes or aliases).
+        "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 20_000),
     }
 
 
