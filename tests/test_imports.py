@@ -48,7 +48,7 @@ def test_the_page_names_the_columns_and_offers_a_template(client, acme):
     page = client.get(URL).get_data(as_text=True)
     for column in ("first_name", "last_name", "local_part", "secondary_email"):
         assert f"<code>{column}</code>" in page
-    template = client.get(URL + "/template.csv", buffered=True)
+    template = client.get(URL + "/template.csv")
     assert template.status_code == 200
     assert template.get_data(as_text=True).lstrip("\ufeff").startswith(HEADER.strip())
 

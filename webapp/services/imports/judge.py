@@ -68,11 +68,12 @@ def _same_name(domain: Domain, checked: NewMailbox, line: int, earlier: NewMailb
 
 
 def aliases(domain: Domain, rows: Iterable[tuple[int, dict]]) -> list[Verdict]:
-    existing = set(
-        db.session.execute(
+    existing = {
+        (local_part, destination)
+        for local_part, destination in db.session.execute(
             db.select(Alias.local_part, Alias.destination).where(Alias.domain_id == domain.id)
-        ).tuples()
-    )
+        )
+    }
     pairs: dict[tuple[str, str], int] = {}
     verdicts = []
     for line, cells in rows:
