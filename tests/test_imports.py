@@ -149,8 +149,9 @@ def test_a_malformed_file_is_a_message_next_to_the_field(client, acme, content, 
     assert db.session.scalar(db.select(db.func.count(BulkImport.id))) == 0
 
 
-def test_no_file_at_all(client, acme):
-    response = client.post_form(URL, {})
+@pytest.mark.parametrize("form", [{}, {"file": "some text, not a file"}])
+def test_no_file_at_all(client, acme, form):
+    response = client.post_form(URL, form)
     assert response.status_code == 422
     assert "Choose the file to import." in response.get_data(as_text=True)
 

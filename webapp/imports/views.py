@@ -2,7 +2,9 @@
 the result file. Administrators and owners only (the guard answers everybody else)."""
 
 from flask import Blueprint, abort, current_app, flash, g, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.errors import too_large
@@ -45,9 +47,12 @@ def _upload(domain, kind):
     except RequestEntityTooLarge:
         g.too_large = True
         return _upload(domain, kind)
+    upload = form.file.data
+    if valid and not isinstance(upload, FileStorage):
+        form.file.errors = [_("Choose the file to import.")]  # text sent where a file goes
+        valid = False
     if not valid:
         return _page(domain, kind, form, status=422)
-    upload = form.file.data
     user = current_user._get_current_object()
     result = service.preview(domain, kind, upload.read(), upload.filename or "", user)
     if not result.ok:
