@@ -112,6 +112,9 @@ class CSRFClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A streamed body (a CSV export) is read inside the request's own context, where its
+        # generator runs, rather than later in the test's.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             # What the test reads next must come from the database, not from its identity map.

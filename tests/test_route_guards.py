@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Alias, DomainStatus, Invitation, Mailbox, Role
+from webapp.models import Alias, BulkImport, DomainStatus, Invitation, Mailbox, Role
 from webapp.models.base import utcnow
 
 ACTORS = ("anonymous", "stranger", "viewer", "administrator", "owner", "superuser")
@@ -100,6 +100,12 @@ def actors(app, make_user, make_domain, grant):
     db.session.add(invitation)
     db.session.commit()
     SAMPLE_VALUES["invitation_id"] = invitation.id
+    # An import preview with nothing to create: confirming it while walking changes nothing.
+    preview = BulkImport(domain_id=domain.id, kind="mailboxes", file_name="people.csv",
+                         expires_at=utcnow() + timedelta(days=1), counts={})  # fmt: skip
+    db.session.add(preview)
+    db.session.commit()
+    SAMPLE_VALUES["import_id"] = preview.id
     return users
 
 

@@ -69,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.audit_log.views import bp as audit_log_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.domains.views import bp as domains_bp
+    from webapp.exports.views import bp as exports_bp
+    from webapp.imports.views import bp as imports_bp
     from webapp.mailboxes.views import bp as mailboxes_bp
     from webapp.main import bp as main_bp
     from webapp.users.views import bp as users_bp
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(aliases_bp)
     app.register_blueprint(audit_log_bp)
+    app.register_blueprint(imports_bp)
+    app.register_blueprint(exports_bp)
 
 
 def _init_login(app: Flask) -> None:

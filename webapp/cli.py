@@ -11,7 +11,7 @@ from webapp.jobs.imports import import_all_enabled, import_domain
 from webapp.jobs.periodic import check_due_domains, reconcile, tick
 from webapp.jobs.queue import QUEUE_NAMES, queue, redis_connection
 from webapp.models import Domain, DomainStatus
-from webapp.services import accounts, sessions
+from webapp.services import accounts, imports, sessions
 from webapp.validators import InvalidValue, normalise_domain_name
 
 DEFAULT_DEMO_EMAIL = "admin@example.org"
@@ -151,6 +151,38 @@ def import_dimail_command(domain: str) -> None:
     click.echo(f"{name}: {import_domain(found)}.")
 
 
+@click.command("import-csv")
+@click.argument("domain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--aliases", is_flag=True, help="The file holds aliases, not mailboxes.")
+@click.option("--dry-run", is_flag=True, help="Show what would be done; create nothing.")
+def import_csv_command(domain: str, file: str, aliases: bool, dry_run: bool) -> None:
+    """Import the mailboxes (or aliases) of a CSV or .xlsx FILE into DOMAIN, as the page does."""
+
+    found = _domain_named(domain)
+    kind = "aliases" if aliases else "mailboxes"
+    with open(file, "rb") as handle:
+        data = handle.read()
+    name = os.path.basename(file)
+    try:
+        verdicts = imports.judge_file(found, kind, data, name)
+    except InvalidValue as exc:
+        raise click.ClickException(str(exc)) from exc
+    for verdict in verdicts:
+        if verdict.errors:
+            reasons = "; ".join(verdict.errors.values())
+            click.echo(f"line {verdict.line}: {verdict.outcome}: {reasons}")
+    counts = imports.counts(verdicts)
+    summary = ", ".join(f"{counts.get(o, 0)} {o}" for o in ("create", "exists", "error"))
+    if dry_run:
+        click.echo(f"{found.name}: {summary} (dry run: nothing created).")
+        return
+    result = imports.confirm(imports.preview(found, kind, data, name).value)
+    if not result.ok:
+        raise click.ClickException(result.message)
+    click.echo(f"{found.name}: {summary}. {result.message}")
+
+
 @click.command("reconcile")
 def reconcile_command() -> None:
     """Queue again everything left waiting for dimail (after Redis was down, say)."""
@@ -178,5 +210,6 @@ def init_app(app) -> None:
         import_dimail_command,
         drift_command,
         push_to_dimail_command,
+        import_csv_command,
     ):
         app.cli.add_command(command)

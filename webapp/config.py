@@ -111,6 +111,8 @@ def from_environment(instance_path: Path) -> dict:
         "STATIC_BUILD_DIR": os.environ.get("STATIC_BUILD_DIR") or str(instance_path / "static"),
         # The largest request body read (bytes): a spreadsheet import fits; more is a 413.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # The most rows one imported file may hold (mailboxes or aliases).
+        "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 20_000),
     }
 
 

@@ -2,7 +2,15 @@
 
 import logging
 
-from flask import current_app, flash, has_request_context, redirect, render_template, request
+from flask import (
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+)
 from flask import session as cookie_session
 from flask.globals import request_ctx
 from flask_babel import format_decimal
@@ -75,11 +83,24 @@ def handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     if error.code == 413:
-        return _render(413, text=_too_large())
+        return _answer_too_large()
     return _render(error.code)
 
 
-def _too_large() -> str:
+def _answer_too_large():
+    """A page whose view says it answers a request too large to read (a file upload) shows
+    its own form again, with the message next to the field; the others, the error page."""
+    view = current_app.view_functions.get(request.endpoint or "") if has_request_context() else None
+    if view is None or not getattr(view, "answers_too_large", False):
+        return _render(413, text=too_large())
+    g.too_large = True
+    try:
+        return view(**(request.view_args or {}))  # through its guard, like any request
+    except HTTPException as exc:
+        return _render(exc.code or 400)
+
+
+def too_large() -> str:
     config = current_app.config
 
     def size(key: str) -> str:

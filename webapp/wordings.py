@@ -40,6 +40,25 @@ WORDINGS: dict[str, str] = {
     "domain.push_started": N_(
         "What the mail platform lost is being sent again; compare again in a moment."
     ),
+    # --- imports from a file (webapp.services.imports) ---
+    "import.same_address": N_("{address} is already on line {line} of this file."),
+    "import.same_name": N_(
+        "{name} is already on line {line} of this file ({address}): the webmail needs a different name for each person."
+    ),
+    "import.name_looks_same": N_(
+        "“{name}” looks the same as “{holder}” on line {line} of this file ({address}): the webmail needs names that people can tell apart."
+    ),
+    "import.same_pair": N_("{address} → {destination} is already on line {line} of this file."),
+    "import.expired": N_("This preview has expired: upload the file again."),
+    "import.already_confirmed": N_("This import was confirmed already."),
+    "import.taken_meanwhile": N_(
+        "Some of these addresses were taken while the rows were being created: nothing was created. Confirm again."
+    ),
+    "import.confirmed": N_("Created: {created}. Skipped: {skipped}."),
+    "import.being_created": N_("They are being created on the mail platform."),
+    "import.recorded_for_later": N_(
+        "They are created on the mail platform as soon as the domain is ready."
+    ),
     # --- mailboxes (webapp.services.mailboxes) ---
     "mailbox.domain_disabled": N_("This domain is disabled: its mailboxes cannot be changed."),
     "mailbox.name_taken": N_(
@@ -263,6 +282,9 @@ WORDINGS: dict[str, str] = {
     "audit.password_sent": N_("A new password for {address} was sent to {recipient}."),
     "audit.login_link_sent": N_("A login link for {address} was sent to {recipient}."),
     "audit.imported": N_("{summary}."),
+    "audit.file_imported": N_(
+        "File {file} imported: {created} created, {skipped} skipped (already there, or taken meanwhile), {refused} refused."
+    ),
     "audit.alias_added": N_("{address} now also sends to {destination}."),
     "audit.alias_removed": N_("{address} no longer sends to {destination}."),
     "audit.access_granted": N_("{email} was given the {role} role."),

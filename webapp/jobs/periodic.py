@@ -21,6 +21,7 @@ from webapp.jobs.queue import enqueue_once, job_is_live, mark_for_sync
 from webapp.models import Alias, Domain, DomainStatus, Mailbox
 from webapp.models.alias import owed_clause as owed_alias
 from webapp.models.base import utcnow
+from webapp.models.bulk_import import purge_expired as purge_expired_previews
 from webapp.models.login_throttle import purge_expired as purge_expired_throttles
 from webapp.models.mailbox import owed_clause as owed_mailbox
 
@@ -197,4 +198,8 @@ def tick() -> str:
     checks = check_due_domains()
     queued = reconcile()
     purged = purge_expired_throttles()
-    return f"{checks} check(s) asked, re-enqueued {queued}, {purged} old throttle count(s) purged"
+    previews = purge_expired_previews()
+    return (
+        f"{checks} check(s) asked, re-enqueued {queued}, {purged} old throttle count(s) and "
+        f"{previews} abandoned import preview(s) purged"
+    )

@@ -3,6 +3,7 @@
 from webapp.models.access import DomainAccess, Role
 from webapp.models.alias import DEVNULL, Alias, AliasStatus
 from webapp.models.audit import AuditEntry
+from webapp.models.bulk_import import BulkImport, ImportRow
 from webapp.models.domain import Domain, DomainStatus
 from webapp.models.invitation import Invitation, PasswordToken
 from webapp.models.login_throttle import LoginThrottle
@@ -15,9 +16,11 @@ __all__ = [
     "Alias",
     "AliasStatus",
     "AuditEntry",
+    "BulkImport",
     "Domain",
     "DomainAccess",
     "DomainStatus",
+    "ImportRow",
     "Invitation",
     "LoginThrottle",
     "Mailbox",

@@ -25,9 +25,9 @@ def _destination(raw: str) -> str:
     return normalise_email_address(value)
 
 
-def add(domain: Domain, local_part: str, destination: str) -> Result:
-    if domain.status == DomainStatus.DISABLED:
-        return Result.failure(DOMAIN_DISABLED)
+def check_pair(domain: Domain, local_part: str, destination: str) -> tuple[str, str, dict]:
+    """The alias and destination as stored, and every reason to refuse them, by field: the
+    rules of the form and of imports."""
     errors = {}
     try:
         local_part = normalise_local_part(local_part)
@@ -42,6 +42,20 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
         f"{local_part}@{domain.unicode_name}",
     ):
         errors["destination"] = say("alias.to_itself")
+    return local_part, destination, errors
+
+
+def added_entry(domain: Domain, local_part: str, destination: str) -> tuple[str, Said]:
+    """The audit log's target and message for a destination added."""
+    address = f"{local_part}@{domain.unicode_name}"
+    said = say("audit.alias_added", address=address, destination=destination)
+    return f"{address} → {destination}", said
+
+
+def add(domain: Domain, local_part: str, destination: str) -> Result:
+    if domain.status == DomainStatus.DISABLED:
+        return Result.failure(DOMAIN_DISABLED)
+    local_part, destination, errors = check_pair(domain, local_part, destination)
     if errors:
         return Result.failure(**errors)
     address = f"{local_part}@{domain.unicode_name}"
@@ -53,11 +67,8 @@ def add(domain: Domain, local_part: str, destination: str) -> Result:
         return Result.failure(destination=duplicate)
     alias = Alias(domain_id=domain.id, local_part=local_part, destination=destination)
     db.session.add(alias)
-    label = f"{address} → {destination}"
-    audit.record(
-        domain, "alias.added", say("audit.alias_added", address=address, destination=destination),
-        target=label,
-    )  # fmt: skip
+    label, said = added_entry(domain, local_part, destination)
+    audit.record(domain, "alias.added", said, target=label)
     if domain.status == DomainStatus.ENABLED:
         mark_for_sync(alias)
     try:

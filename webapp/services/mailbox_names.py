@@ -30,8 +30,16 @@ def name_taken(domain: Domain, first: str, last: str, except_id: int | None = No
     taken = db.session.execute(stmt.limit(1)).first()
     if taken is None:
         return None
-    address = f"{taken.local_part}@{domain.unicode_name}"
-    holder = f"{taken.first_name} {taken.last_name}"
+    return taken_message(domain, taken.local_part, taken.first_name, taken.last_name, first, last)
+
+
+def taken_message(
+    domain: Domain, local_part: str, held_first: str, held_last: str, first: str, last: str
+) -> Said:
+    """Why `first last` cannot be given: the mailbox `local_part` holds `held_first
+    held_last`, the same name or one that looks the same."""
+    address = f"{local_part}@{domain.unicode_name}"
+    holder = f"{held_first} {held_last}"
     if holder == f"{first} {last}":
         return say("mailbox.name_taken", name=holder, address=address)
     return say("mailbox.name_looks_taken", name=f"{first} {last}", holder=holder, address=address)

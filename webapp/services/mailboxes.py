@@ -17,23 +17,16 @@ from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus
 from webapp.models.base import utcnow
 from webapp.models.mailbox import name_key
 from webapp.services.mailbox_names import cleaned_names, name_taken
-from webapp.services.results import Result
-from webapp.validators import (
-    InvalidValue,
-    normalise_email_address,
-    normalise_local_part,
-    suggest_local_part,
+from webapp.services.mailbox_rules import (
+    InDatabase,
+    check_new,
+    created_entry,
+    find,
+    secondary_email,
 )
+from webapp.services.results import Result
 
 DOMAIN_DISABLED = say("mailbox.domain_disabled")
-
-
-def find(domain: Domain, local_part: str) -> Mailbox | None:
-    return db.session.scalar(
-        db.select(Mailbox).where(
-            Mailbox.domain_id == domain.id, Mailbox.local_part == (local_part or "").lower()
-        )
-    )
 
 
 def _taken_meanwhile(
@@ -51,37 +44,14 @@ def _taken_meanwhile(
     )
 
 
-def _secondary(data: dict, address: str, errors: dict) -> str | None:
-    try:
-        email = normalise_email_address(data.get("secondary_email", ""))
-    except InvalidValue as exc:
-        errors["secondary_email"] = str(exc)
-        return None
-    if email == address.lower():
-        errors["secondary_email"] = say("mailbox.secondary_is_itself")
-        return None
-    return email
-
-
 def create(domain: Domain, data: dict) -> Result:
     if domain.status == DomainStatus.DISABLED:
         return Result.failure(DOMAIN_DISABLED)
-    errors: dict[str, str] = {}
-    first, last = cleaned_names(data, errors)
-    raw_local = (data.get("local_part") or "").strip() or suggest_local_part(first, last)
-    try:
-        local_part = normalise_local_part(raw_local)
-    except InvalidValue as exc:
-        errors["local_part"] = str(exc)
-        local_part = raw_local.lower()
-    secondary = _secondary(data, f"{local_part}@{domain.name}", errors)
-    if "local_part" not in errors and find(domain, local_part) is not None:
-        errors["local_part"] = say("mailbox.exists", address=f"{local_part}@{domain.unicode_name}")
-    if first and last and (taken := name_taken(domain, first, last)):
-        errors["first_name"] = taken
-    if errors:
-        return Result.failure(**errors)
-
+    checked = check_new(domain, data, InDatabase(domain))
+    if checked.errors:
+        return Result.failure(**checked.errors)
+    first, last, local_part = checked.first, checked.last, checked.local_part
+    secondary = checked.secondary
     mailbox = Mailbox(
         domain_id=domain.id,
         local_part=local_part,
@@ -93,13 +63,7 @@ def create(domain: Domain, data: dict) -> Result:
         locale=i18n.current(),  # its creator's: the confirmation email's language
     )
     db.session.add(mailbox)
-    address = f"{local_part}@{domain.unicode_name}"
-    names = {"address": address, "first": first, "last": last}
-    said = (
-        say("audit.mailbox_created_secondary", **names, secondary=secondary)
-        if secondary
-        else say("audit.mailbox_created", **names)
-    )
+    address, said = created_entry(domain, checked)
     audit.record(domain, "mailbox.created", said, target=address)
     if domain.status == DomainStatus.ENABLED:
         mark_for_sync(mailbox)
@@ -124,7 +88,7 @@ def update(mailbox: Mailbox, data: dict, *, names_only: bool = False) -> Result:
     first, last = cleaned_names(data, errors)
     secondary = mailbox.secondary_email
     if not names_only:
-        secondary = _secondary(data, mailbox.address, errors)
+        secondary = secondary_email(data, mailbox.address, errors)
     names_changed = (first, last) != (mailbox.first_name, mailbox.last_name)
     # Unchanged names keep their key: a lookalike pair from before the keys were skeletons
     # (see Mailbox.name_key) is refused only when its names are edited.
