@@ -11,7 +11,8 @@ from tests.browser.pages import LONG_MAILBOX, RECORDS, log_in_as_staff, seed
 # WCAG 2.5.8: a target is at least 24 x 24 px, or a 24 px circle centred on it touches no other
 # target (nor the circle of another small one). Links inside a sentence are exempt.
 SMALL_TARGETS = """() => {
-  const seen = [...document.querySelectorAll('a[href], button, select, input:not([type=hidden]), summary')]
+  const selector = 'a[href], button, select, input:not([type=hidden]), summary';
+  const seen = [...document.querySelectorAll(selector)]
     .filter(el => !el.closest('.visually-hidden') && getComputedStyle(el).visibility !== 'hidden')
     .map(el => ({el, box: el.getBoundingClientRect()}))
     .filter(({box}) => box.width > 1 && box.height > 1 && box.bottom > 0);
@@ -19,7 +20,8 @@ SMALL_TARGETS = """() => {
     && el.parentElement.textContent.trim().length > el.textContent.trim().length + 2;
   const small = t => t.box.width < 24 || t.box.height < 24;
   const centre = b => [b.left + b.width / 2, b.top + b.height / 2];
-  const gap = ([x, y], b) => Math.hypot(Math.max(b.left - x, 0, x - b.right), Math.max(b.top - y, 0, y - b.bottom));
+  const gap = ([x, y], b) =>
+    Math.hypot(Math.max(b.left - x, 0, x - b.right), Math.max(b.top - y, 0, y - b.bottom));
   const out = [];
   for (const t of seen) {
     if (!small(t) || inSentence(t.el)) continue;
@@ -29,7 +31,8 @@ SMALL_TARGETS = """() => {
       : gap(c, o.box) < 12));
     if (crowded) {
       const name = (t.el.textContent || t.el.name || t.el.type).trim().slice(0, 40);
-      out.push(`${t.el.tagName.toLowerCase()} "${name}" ${Math.round(t.box.width)}x${Math.round(t.box.height)}`);
+      const size = `${Math.round(t.box.width)}x${Math.round(t.box.height)}`;
+      out.push(`${t.el.tagName.toLowerCase()} "${name}" ${size}`);
     }
   }
   return out;
