@@ -87,7 +87,10 @@ def test_nobody_invites_above_their_own_role(client, make_user, make_domain, gra
     grant(admin, domain, Role.ADMINISTRATOR)
     login_as(admin)
     response = invite(client, "new@example.org", "owner")
-    assert response.status_code == 422 and 'id="role-error"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="invite-role-error"' in page
+    # The error summary's link leads to the select itself.
+    assert 'href="#invite-role"' in page and 'aria-describedby="invite-role-error"' in page
     assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 0
 
 

@@ -15,7 +15,10 @@ class RoleForm(BaseForm):
 
 class InviteForm(BaseForm):
     email = EmailField(_l("Email"), validators=[Length(max=1000)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False, default="viewer")
+    # Its own id: the members' table on the same page has role selects of its own.
+    role = SelectField(
+        _l("Role"), choices=ROLE_CHOICES, validate_choice=False, default="viewer", id="invite-role"
+    )
 
 
 class AcceptForm(BaseForm):
