@@ -5,21 +5,17 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.steps import add_domain, use_simulator
 from tests.browser.test_journeys import log_in
 
 
 def test_each_record_shows_its_mark_and_the_wrong_one_dimails_words(
     app, page, make_user, simulator, run_jobs, screenshot
 ):
-    app.config.update(
-        DIMAIL_URL=simulator.url, DIMAIL_USER=simulator.user, DIMAIL_PASSWORD=simulator.password
-    )
+    use_simulator(app, simulator)
     make_user("owner@example.org")
     log_in(page, "owner@example.org")
-    page.get_by_label("Domain name").fill("acme.fr")
-    page.get_by_label("Support email").fill("it@acme.fr")
-    page.get_by_role("button", name="Add the domain").click()
-    expect(page).to_have_url(re.compile(r"/domains/acme\.fr/$"))
+    add_domain(page, "acme.fr")
     run_jobs()
     records = page.locator("table.records")
     expect(records.locator("tr[data-check='spf'] .record-check")).to_have_text(

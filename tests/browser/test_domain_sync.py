@@ -1,24 +1,18 @@
 """In the browser: a new domain goes from pending to its final status without a reload."""
 
-import re
-
 from playwright.sync_api import expect
 
+from tests.browser.steps import add_domain, use_simulator
 from tests.browser.test_journeys import log_in
 
 
 def test_new_domain_becomes_enabled_without_reloading(
     app, page, make_user, simulator, run_jobs, screenshot
 ):
-    app.config.update(
-        DIMAIL_URL=simulator.url, DIMAIL_USER=simulator.user, DIMAIL_PASSWORD=simulator.password
-    )
+    use_simulator(app, simulator)
     make_user("owner@example.org")
     log_in(page, "owner@example.org")
-    page.get_by_label("Domain name").fill("acme.fr")
-    page.get_by_label("Support email").fill("it@acme.fr")
-    page.get_by_role("button", name="Add the domain").click()
-    expect(page).to_have_url(re.compile(r"/domains/acme\.fr/$"))
+    add_domain(page, "acme.fr")
     expect(page.locator("#domain-status [data-status='pending']")).to_be_visible()
     expect(page.get_by_text("Talking to the mail platform")).to_be_visible()
     page.evaluate("window.__same_page = true")
@@ -35,15 +29,10 @@ def test_new_domain_becomes_enabled_without_reloading(
 def test_action_required_shows_failing_checks_and_records(
     app, page, make_user, simulator, run_jobs, screenshot
 ):
-    app.config.update(
-        DIMAIL_URL=simulator.url, DIMAIL_USER=simulator.user, DIMAIL_PASSWORD=simulator.password
-    )
+    use_simulator(app, simulator)
     make_user("owner@example.org")
     log_in(page, "owner@example.org")
-    page.get_by_label("Domain name").fill("acme-dns.fr")
-    page.get_by_label("Support email").fill("it@acme-dns.fr")
-    page.get_by_role("button", name="Add the domain").click()
-    expect(page).to_have_url(re.compile(r"/domains/acme-dns\.fr/$"))
+    add_domain(page, "acme-dns.fr")
     run_jobs()
     expect(page.locator("#domain-status [data-status='action_required']")).to_be_visible(
         timeout=10_000

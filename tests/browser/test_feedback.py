@@ -7,8 +7,8 @@ import time
 from flask import request
 from playwright.sync_api import expect
 
+from tests.browser.steps import enabled_domain
 from tests.browser.test_journeys import log_in
-from webapp.models import DomainStatus
 
 MAILBOXES = "/domains/acme.fr/mailboxes/"
 STATUS_POLL = re.compile(r"/mailboxes/[^/]+/status$")
@@ -23,12 +23,6 @@ def slow_down(app, path_end: str, seconds: float) -> None:
 
     # Added directly: Flask refuses before_request() once the application has served a request.
     app.before_request_funcs.setdefault(None, []).insert(0, wait)
-
-
-def enabled_domain(make_user, make_domain, dimail):
-    owner = make_user("owner@example.org")
-    make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    dimail.add_domain("acme.fr")
 
 
 def create(page, first, last, secondary="someone@home.org"):

@@ -2,9 +2,8 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import log_in
+from tests.browser.steps import log_in_on_enabled_domain
 from tests.browser.test_mailboxes import app  # noqa: F401 - the app with its mail catcher
-from webapp.models import DomainStatus
 
 FILE = (
     "prénom;nom;adresse;email secondaire\r\n"
@@ -18,10 +17,7 @@ FILE = (
 def test_upload_preview_confirm_and_watch_them_enabled(
     page, make_user, make_domain, dimail, run_jobs, tmp_path
 ):
-    owner = make_user("owner@example.org")
-    make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    dimail.add_domain("acme.fr")
-    log_in(page, "owner@example.org")
+    log_in_on_enabled_domain(page, make_user, make_domain, dimail)
     page.goto("/domains/acme.fr/mailboxes/")
     page.get_by_role("link", name="Import from a file").click()
     page.get_by_label("File", exact=True).set_input_files(

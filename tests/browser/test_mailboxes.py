@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from devtools.dev import free_port
 from devtools.mailcatcher import KeepMessages
+from tests.browser.steps import log_in_on_enabled_domain
 from tests.browser.test_journeys import log_in
 from tests.conftest import running_app
 from webapp.models import DomainStatus
@@ -38,10 +39,7 @@ def create_mailbox(page, first, last, secondary):
 def test_create_search_disable_and_the_confirmation_in_the_outbox(
     page, make_user, make_domain, dimail, run_jobs, screenshot
 ):
-    owner = make_user("owner@example.org")
-    make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    dimail.add_domain("acme.fr")
-    log_in(page, "owner@example.org")
+    log_in_on_enabled_domain(page, make_user, make_domain, dimail)
     page.goto("/domains/acme.fr/mailboxes/")
 
     page.get_by_label("First name").fill("Hélène")
@@ -111,10 +109,7 @@ def test_a_mailbox_on_a_pending_domain_follows_the_domain(
 
 
 def test_aliases_add_and_remove(page, make_user, make_domain, dimail, run_jobs, screenshot):
-    owner = make_user("owner@example.org")
-    make_domain("acme.fr", owner=owner, status=DomainStatus.ENABLED)
-    dimail.add_domain("acme.fr")
-    log_in(page, "owner@example.org")
+    log_in_on_enabled_domain(page, make_user, make_domain, dimail)
     page.goto("/domains/acme.fr/aliases/")
     page.get_by_role("textbox", name="Alias", exact=True).fill("contact")
     page.get_by_role("textbox", name="Destination").fill("not an email")
