@@ -265,9 +265,7 @@ def test_a_password_reset_link_still_asks_for_the_code(client, enrolled, clock):
     db.session.add(record)
     db.session.commit()
     new = "another-long-password"
-    response = client.post_form(
-        f"/password/reset/{token}", {"new_password": new, "confirm": new}
-    )
+    response = client.post_form(f"/password/reset/{token}", {"new_password": new, "confirm": new})
     assert response.headers["Location"] == "/login/2fa"
     assert not logged_in(client)
     assert client.post_form("/login/2fa", {"code": code_at(secret, clock)}).status_code == 303

@@ -19,13 +19,6 @@ bp = Blueprint("two_factor", __name__)
 ENROLLING = "two_factor_enrolling"
 
 
-def _private(page):
-    """A page that shows a secret or recovery codes: kept in no cache, not even the browser's
-    back-button one."""
-    body, status = page
-    return body, status, {"Cache-Control": "no-store"}
-
-
 def _enrolling_secret() -> str:
     sealed = session.get(ENROLLING)
     secret = secrets_box.unseal(sealed) if isinstance(sealed, str) else None
@@ -38,16 +31,16 @@ def _enrolling_secret() -> str:
 def _enrol_page(form, status=200):
     secret = _enrolling_secret()
     uri = two_factor.provisioning_uri(current_user, secret)
-    return _private(
-        render(
-            "two_factor/manage.html",
-            "two_factor/_enrol.html",
-            status=status,
-            form=form,
-            qr_svg=qr.svg(uri, _("QR code to scan with your authenticator app")),
-            secret=two_factor.grouped(secret),
-            required=two_factor.required_for(current_user),
-        )
+    # Like every page, sent with Cache-Control: no-store (webapp/security.py): the key and
+    # the recovery codes stay in no cache.
+    return render(
+        "two_factor/manage.html",
+        "two_factor/_enrol.html",
+        status=status,
+        form=form,
+        qr_svg=qr.svg(uri, _("QR code to scan with your authenticator app")),
+        secret=two_factor.grouped(secret),
+        required=two_factor.required_for(current_user),
     )
 
 
@@ -63,12 +56,10 @@ def _on_page(status=200, disable_form=None, codes_form=None):
 
 
 def _codes_page(codes):
-    return _private(
-        render(
-            "two_factor/manage.html",
-            "two_factor/_codes.html",
-            codes=[two_factor.shown(code) for code in codes],
-        )
+    return render(
+        "two_factor/manage.html",
+        "two_factor/_codes.html",
+        codes=[two_factor.shown(code) for code in codes],
     )
 
 
