@@ -278,3 +278,34 @@ def test_the_code_step_needs_the_csrf_token(client, enrolled, clock):
     response = client.post("/login/2fa", data={"code": code_at(secret, clock)})
     assert response.status_code == 400
     assert not logged_in(client)
+
+
+def test_every_step_reads_in_french(client, make_user, login_as, clock, log_secrets):
+    from tests.test_french_everywhere import FR, english_sentences, visible_text
+
+    sentences = english_sentences()
+
+    def english_left(response):
+        page = visible_text(response.get_data(as_text=True))
+        return [sentence for sentence in sentences if sentence in page]
+
+    user = make_user("jane@example.org")
+    login_as(user)
+    enrolment = client.get("/account/2fa", headers=FR)
+    assert "Configurer une application d’authentification" in html.unescape(enrolment.text)
+    assert english_left(enrolment) == []
+    secret = secret_on(enrolment.get_data(as_text=True))
+    wrong = client.post_form("/account/2fa", {"code": "12"}, headers=FR)
+    assert english_left(wrong) == []
+    codes = client.post_form("/account/2fa", {"code": code_at(secret, clock)}, headers=FR)
+    assert "Vos codes de secours" in codes.text and english_left(codes) == []
+    for code in CODES.findall(codes.text):
+        log_secrets.remember(code)
+    assert english_left(client.get("/account/2fa", headers=FR)) == []
+    client.post_form("/logout")
+    clock.step()
+    password_step(client, user)
+    step = client.get("/login/2fa", headers=FR)
+    assert "Saisissez votre code" in step.text and english_left(step) == []
+    refused = client.post_form("/login/2fa", {"code": "000000"}, headers=FR)
+    assert english_left(refused) == []
