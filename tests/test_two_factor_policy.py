@@ -207,3 +207,22 @@ def test_a_bad_require_2fa_setting_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("REQUIRE_2FA", "everyone")
     with pytest.raises(ConfigError, match="REQUIRE_2FA must be one of off, superusers, all-local"):
         from_environment(tmp_path)
+
+
+def test_the_staff_reset_a_second_factor_from_the_command_line(
+    client, make_user, login_as, clock, app
+):
+    """The last superuser has nobody to reset theirs from the Accounts page."""
+    staff = make_user("staff@example.org", superuser=True)
+    login_as(staff)
+    enrol(client, clock)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reset-2fa", "Staff@Example.org"])
+    assert result.exit_code == 0, result.output
+    assert "is reset" in result.output
+    assert not db.session.get(User, staff.id).has_two_factor
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.kind.like("account.%reset")))
+    assert entry.actor_label == "the platform"
+    again = runner.invoke(args=["reset-2fa", "staff@example.org"])
+    assert again.exit_code == 1 and "no two-factor authentication" in again.output
+    assert runner.invoke(args=["reset-2fa", "nobody@example.org"]).exit_code == 1

@@ -235,10 +235,11 @@ def regenerate(user: User, password: str, address: str | None) -> Result:
     return Result.success(codes, _("New recovery codes are made: the old ones no longer work."))
 
 
-def reset(user: User, actor: User) -> Result:
-    """A superuser turns off the second factor of someone who lost theirs; they enrol again
-    at their next login if REQUIRE_2FA asks them to."""
-    if user.id == actor.id:
+def reset(user: User, actor: User | None) -> Result:
+    """A superuser (or the platform's staff, with `flask reset-2fa`: `actor` None) turns off
+    the second factor of someone who lost theirs; they enrol again at their next login if
+    REQUIRE_2FA asks them to."""
+    if actor is not None and user.id == actor.id:
         return Result.failure(
             _("Turn your own second factor off from your account page, with your password.")
         )
