@@ -75,6 +75,7 @@ PAGES = [
     "/account/password",
     "/account/sessions",
     "/account/invitations",
+    "/account/2fa",
     "/users/",
     "/domains/no-such.fr/",
 ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Alias, BulkImport, DomainStatus, Invitation, Mailbox, Role
+from webapp.models import Alias, BulkImport, DomainStatus, Invitation, Mailbox, Role, User
 from webapp.models.base import utcnow
 
 ACTORS = ("anonymous", "stranger", "viewer", "administrator", "owner", "superuser")
@@ -235,3 +235,33 @@ def test_confirmation_pages_answer_a_get_with_the_guard_of_their_post(app, actor
             assert client.get(missing).status_code == 404, (rule.rule, actor)
     assert db.session.scalar(db.select(Mailbox.enabled_wanted)) is True
     assert db.session.scalar(db.select(Alias.status)) == "pending"
+
+
+def test_require_2fa_holds_every_route_but_enrolment_logout_and_static(test_config, migrated):
+    """A superuser REQUIRE_2FA=superusers holds, walked through every route: each one sends
+    them to enrolment, but the few a person needs to get there or to leave."""
+    from tests.conftest import running_app
+    from webapp.two_factor.guard import ALLOWED
+
+    with running_app({**test_config, "REQUIRE_2FA": "superusers"}) as app:
+        staff = User(email="staff@example.org", is_superuser=True)
+        staff.set_password("correct-horse-battery")
+        db.session.add(staff)
+        db.session.commit()
+        SAMPLE_VALUES["user_id"] = staff.id
+        SAMPLE_VALUES.setdefault("invitation_id", 1)
+        SAMPLE_VALUES.setdefault("import_id", 1)
+        client = app.test_client()
+        client.post_form("/login", {"email": staff.email, "password": "correct-horse-battery"})
+        token = client.csrf_token()
+        for rule, method in _routes(app):
+            if rule.endpoint in ALLOWED:
+                continue
+            url = _url(app, rule)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": token})
+            where = f"{method} {rule.rule}"
+            assert response.status_code == 303, where
+            assert response.headers["Location"] == "/account/2fa", where

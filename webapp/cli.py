@@ -11,7 +11,7 @@ from webapp.jobs.imports import import_all_enabled, import_domain
 from webapp.jobs.periodic import check_due_domains, reconcile, tick
 from webapp.jobs.queue import QUEUE_NAMES, queue, redis_connection
 from webapp.models import Domain, DomainStatus
-from webapp.services import accounts, imports, sessions
+from webapp.services import accounts, imports, sessions, two_factor
 from webapp.validators import InvalidValue, normalise_domain_name
 
 DEFAULT_DEMO_EMAIL = "admin@example.org"
@@ -30,6 +30,20 @@ def create_user_command(email: str, password: str, name: str, superuser: bool) -
         raise click.ClickException(" ".join(result.errors.values()))
     kind = "superuser" if superuser else "user"
     click.echo(f"Created {kind} {result.value.email}.")
+
+
+@click.command("reset-2fa")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Turn off the second factor of an account whose phone and recovery codes are lost (the
+    last superuser's included, whom no other can reset from the Accounts page)."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email {email}.")
+    result = two_factor.reset(user, None)
+    if not result.ok:
+        raise click.ClickException(result.message)
+    click.echo(result.message)
 
 
 @click.command("seed-demo")
@@ -202,6 +216,7 @@ def _redacted_redis_url() -> str:
 def init_app(app) -> None:
     for command in (
         create_user_command,
+        reset_two_factor_command,
         seed_demo_command,
         worker_command,
         cron_command,

@@ -147,9 +147,27 @@ def _mail() -> dict:
     }
 
 
+REQUIRE_2FA_CHOICES = ("off", "superusers", "all-local")
+
+
+def _require_2fa() -> str:
+    value = os.environ.get("REQUIRE_2FA", "off").strip().lower() or "off"
+    if value not in REQUIRE_2FA_CHOICES:
+        raise ConfigError(
+            f"REQUIRE_2FA must be one of {', '.join(REQUIRE_2FA_CHOICES)}, got {value!r}"
+        )
+    return value
+
+
 def _security(env: str) -> dict:
-    """Logins, their throttles, cookies and proxies."""
+    """Logins, their throttles and second factor, cookies and proxies."""
     return {
+        # Who must have a second factor when logging in with a password: nobody ("off"),
+        # superusers, or every local account ("all-local"); single sign-on is left to its
+        # provider.
+        "REQUIRE_2FA": _require_2fa(),
+        # The name authenticator apps show beside the account.
+        "TWO_FACTOR_ISSUER": os.environ.get("TWO_FACTOR_ISSUER", "").strip() or "Mail domains",
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 900),
         # Failed logins from one address, whatever the emails: higher, over a longer window.

@@ -14,6 +14,13 @@ def N_(text: str) -> str:  # noqa: N802 - the name gettext tools look for
 WORDINGS: dict[str, str] = {
     "legacy.text": N_("{text}"),
     "two_sentences": N_("{first} {second}"),
+    # --- accounts' second factor (webapp.services.two_factor) ---
+    "account.two_factor_on": N_("Two-factor authentication was turned on."),
+    "account.two_factor_off": N_("Two-factor authentication was turned off."),
+    "account.recovery_codes": N_("New recovery codes were made; the old ones no longer work."),
+    "account.two_factor_reset": N_(
+        "The two-factor authentication of {email} was reset: until it is set up again, the password alone opens this account."
+    ),
     # --- domains (webapp.services.domains) ---
     "domain.duplicate": N_("This domain is already registered here."),
     "domain.created": N_("The domain {domain} was created."),

@@ -14,7 +14,7 @@ from webapp.auth.forms import (
 from webapp.forms import apply_errors
 from webapp.htmx import redirect_to, render
 from webapp.permissions import authenticated, public
-from webapp.services import accounts, sessions
+from webapp.services import accounts, login_steps, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -47,8 +47,13 @@ def login():
     if form.validate_on_submit():
         result = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.ok:
-            sessions.log_in(result.value, remember=form.remember.data)
-            return redirect_to(safe_next(request.args.get("next")))
+            user, target = result.value, safe_next(request.args.get("next"))
+            if user.has_two_factor:
+                # The password alone logs nobody in: the code comes first (/login/2fa).
+                login_steps.begin(user, remember=form.remember.data, next_url=target)
+                return redirect_to(url_for("two_factor.login_code"))
+            sessions.log_in(user, remember=form.remember.data)
+            return redirect_to(target)
         form.form_errors.append(result.message)
         form.password.data = ""
     status = 422 if request.method == "POST" else 200
@@ -114,6 +119,11 @@ def reset_password(token):
     if form.validate_on_submit():
         result = accounts.set_password_with_token(record, form.new_password.data)
         if result.ok:
+            if result.value.has_two_factor:
+                # A link in an email is one factor: the second is still asked for.
+                login_steps.begin(result.value, remember=False, next_url=url_for("domains.index"))
+                flash(_("Your password is set. Type a code from your app to log in."), "success")
+                return redirect_to(url_for("two_factor.login_code"))
             sessions.log_in(result.value)
             flash(result.message, "success")
             return redirect_to(url_for("domains.index"))

@@ -9,6 +9,7 @@ from webapp.models.invitation import Invitation, PasswordToken
 from webapp.models.login_throttle import LoginThrottle
 from webapp.models.mailbox import Mailbox, MailboxCount, MailboxStatus
 from webapp.models.session_record import SessionRecord
+from webapp.models.two_factor import RecoveryCode
 from webapp.models.user import User
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "MailboxCount",
     "MailboxStatus",
     "PasswordToken",
+    "RecoveryCode",
     "Role",
     "SessionRecord",
     "User",

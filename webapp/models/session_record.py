@@ -28,5 +28,8 @@ class SessionRecord(db.Model):
     device: Mapped[str] = mapped_column(sa.String(120), default="")
     address: Mapped[str] = mapped_column(sa.String(64), default="")
     revoked_at: Mapped[datetime | None]
+    # Begun by this application's own password check (then its second factor applies), or
+    # by a single sign-on whose provider asked for its own.
+    by_password: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     user = relationship("User")

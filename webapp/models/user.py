@@ -45,12 +45,22 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The language the person chose with the switch ("fr", "en"); None: their browser's.
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # The second factor (webapp/services/two_factor.py): the TOTP secret, encrypted with a key
+    # derived from SECRET_KEY; when it was confirmed by a first code (None: not in use); the
+    # last time-step whose code was accepted, so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(500))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     accesses = relationship("DomainAccess", back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
     def display_name(self) -> str:

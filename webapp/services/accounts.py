@@ -86,13 +86,24 @@ def authenticate(email: str, password: str, address: str | None = None) -> Resul
     return Result.success(user)
 
 
-def change_password(user: User, current: str, new: str, address: str | None = None) -> Result:
+NOT_CURRENT_PASSWORD = N_("This is not your current password.")
+
+
+def current_password_problem(user: User, current: str, address: str | None = None) -> str | None:
+    """Why `current` does not confirm that the person at the keyboard is `user`, or None: the
+    check before a change of password or of the second factor, under its throttle."""
     if refusal := throttles.current_password_refused(user.email, address):
-        return Result.failure(current_password=refusal)
-    if not user.check_password(current):
-        return Result.failure(current_password="This is not your current password.")  # noqa: S106
+        return refusal
+    if not user.check_password(current or ""):
+        return _(NOT_CURRENT_PASSWORD)
     throttles.forget(throttles.CURRENT_PASSWORD, user.email, address)
     db.session.commit()
+    return None
+
+
+def change_password(user: User, current: str, new: str, address: str | None = None) -> Result:
+    if refusal := current_password_problem(user, current, address):
+        return Result.failure(current_password=refusal)
     problem = password_problem(new)
     if problem:
         return Result.failure(new_password=problem)

@@ -32,7 +32,7 @@ ALREADY_ENDED = N_("This session has already ended.")
 def _live_record_query():
     # Built once: every request of a logged-in person runs it.
     return (
-        db.select(User, SessionRecord.id, SessionRecord.last_seen_at)
+        db.select(User, SessionRecord.id, SessionRecord.last_seen_at, SessionRecord.by_password)
         .join(SessionRecord, SessionRecord.user_id == User.id)
         .where(
             SessionRecord.token_hash == db.bindparam("token_hash"),
@@ -52,9 +52,10 @@ def load_user(token) -> User | None:
     ).first()
     if row is None or not row[0].is_active:
         return None
-    user, record_id, last_seen_at = row
+    user, record_id, last_seen_at, by_password = row
     user.session_token = token
     g.session_record_id = record_id
+    g.session_by_password = by_password
     if now - last_seen_at >= LAST_SEEN_EVERY:
         g.session_seen_due = record_id
     return user
@@ -79,8 +80,12 @@ def _lifetime(remember: bool) -> timedelta:
     return current_app.permanent_session_lifetime
 
 
-def log_in(user: User, *, remember: bool = False) -> SessionRecord:
-    """Start a session for `user` on this browser, with its record in the database."""
+def log_in(user: User, *, remember: bool = False, by_password: bool = True) -> SessionRecord:
+    """Start a session for `user` on this browser, with its record in the database.
+
+    `by_password`: the session begins with this application's password check, so the second
+    factor REQUIRE_2FA asks for applies to it; a single sign-on passes False, its provider
+    being the one to ask for a second factor."""
     token, token_hash = new_token()
     now = utcnow()
     previous = session.get("_user_id")
@@ -97,6 +102,7 @@ def log_in(user: User, *, remember: bool = False) -> SessionRecord:
         remember=remember,
         device=device_of(request.user_agent.string),
         address=(request.remote_addr or "")[:64],
+        by_password=by_password,
     )
     db.session.add(record)
     # This person's long-dead records go, so that the table grows with people, not logins.
@@ -112,8 +118,16 @@ def log_in(user: User, *, remember: bool = False) -> SessionRecord:
     db.session.commit()
     user.session_token = token
     g.session_record_id = record.id
+    g.session_by_password = by_password
     login_user(user, remember=remember)
     return record
+
+
+def began_with_password() -> bool:
+    """This request's session began with a password (not a single sign-on)."""
+    if not current_user.is_authenticated:
+        return False
+    return bool(g.get("session_by_password", True))
 
 
 def current_record_id() -> int | None:

@@ -1,4 +1,5 @@
-"""Throttles on guessing: logins, the current-password check, "forgot password" requests.
+"""Throttles on guessing: logins, their second factor, the current-password check, "forgot
+password" requests.
 
 Every attempt is counted *before* it is checked, by one statement (INSERT ... ON CONFLICT DO
 UPDATE ... RETURNING, on SQLite and PostgreSQL alike): the database adds one and hands back the
@@ -64,6 +65,10 @@ CURRENT_PASSWORD = Rule(
     "current-password", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS", True, True,
     N_("Too many wrong current passwords. For your security, wait %(wait)s before trying "
        "again."),
+)  # fmt: skip
+SECOND_FACTOR = Rule(
+    "second-factor", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS", True, True,
+    N_("Too many wrong codes. For your security, wait %(wait)s before trying again."),
 )  # fmt: skip
 FORGOT_EMAIL = Rule(
     "forgot", "FORGOT_MAX_PER_EMAIL", "FORGOT_WINDOW_SECONDS", True, False,
@@ -168,6 +173,11 @@ def login_succeeded(email: str, address: str | None) -> None:
 
 def current_password_refused(email: str, address: str | None) -> str | None:
     return count(CURRENT_PASSWORD, email, address)
+
+
+def second_factor_refused(email: str, address: str | None) -> str | None:
+    """Count a code typed at the second step of a login (after the right password)."""
+    return count(SECOND_FACTOR, email, address)
 
 
 def forgot_refused(email: str, address: str | None) -> str | None:

@@ -12,7 +12,7 @@ from webapp.forms import BaseForm, apply_errors
 from webapp.htmx import redirect_to, render
 from webapp.models import Domain, DomainAccess, User
 from webapp.permissions import superuser_required
-from webapp.services import accounts
+from webapp.services import accounts, two_factor
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -74,3 +74,15 @@ def deactivate(user_id):
 @superuser_required
 def reactivate(user_id):
     return _set_active(user_id, True)
+
+
+@bp.post("/<int:user_id>/2fa/reset")
+@superuser_required
+def reset_two_factor(user_id):
+    """For someone who lost their phone and their recovery codes."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    result = two_factor.reset(user, current_user)
+    flash(result.message, result.category if result.ok else "error")
+    return redirect_to(url_for("users.index"))
