@@ -41,7 +41,7 @@ LAYERS = [
         ("__init__.py", "cli.py", "main.py", "dev_outbox.py", "errors.py", "htmx.py",
          "templating.py", "security.py", "forms.py", "routing.py", "access_log.py", "account/",
          "accesses/", "aliases/", "audit_log/",
-         "auth/", "domains/", "exports/", "imports/", "mailboxes/", "users/"),
+         "auth/", "domains/", "exports/", "imports/", "mailboxes/", "oidc/", "users/"),
     ),
     ("services", ("services/",)),
     ("jobs", ("jobs/",)),

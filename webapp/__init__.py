@@ -73,10 +73,14 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.imports.views import bp as imports_bp
     from webapp.mailboxes.views import bp as mailboxes_bp
     from webapp.main import bp as main_bp
+    from webapp.oidc import client as oidc_client
+    from webapp.oidc.views import bp as oidc_bp
     from webapp.users.views import bp as users_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    oidc_client.init_app(app)
+    app.register_blueprint(oidc_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(domains_bp)
     if app.config["APP_ENV"] == "development" or app.config.get("DEV_OUTBOX"):

@@ -13,6 +13,7 @@ from webapp.auth.forms import (
 )
 from webapp.forms import apply_errors
 from webapp.htmx import redirect_to, render
+from webapp.oidc import client as oidc_client
 from webapp.permissions import authenticated, public
 from webapp.services import accounts, sessions
 
@@ -61,9 +62,12 @@ def logout():
     # GET only asks for confirmation: logging out is a change, so it takes a POST with the CSRF
     # token, and another site cannot log users out with a link or an image.
     if request.method == "POST":
+        provider_logout = oidc_client.end_session_url()
         sessions.log_out()
         flash(_("You are logged out."), "success")
-        return redirect_to(url_for("auth.login"))
+        # Signed in through the provider: its session ends too, or the next "Sign in with"
+        # would let anyone at this browser in without a password.
+        return redirect_to(provider_logout or url_for("auth.login"))
     if not current_user.is_authenticated:
         return redirect_to(url_for("auth.login"))
     return render("auth/logout.html", form=LogoutForm())
