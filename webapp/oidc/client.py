@@ -157,7 +157,9 @@ def _exchange(client) -> dict:
         raise SignInFailed(_said(REFUSED)) from exc
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         # A bad signature, another audience, an expired token, another nonce, garbage.
-        log.warning("ID token refused: %s %s", type(exc).__name__, getattr(exc, "error", ""))
+        # joserfc's messages name the failed check ("invalid_claim: Invalid claim: 'nonce'"),
+        # never the token's content.
+        log.warning("ID token refused: %s: %s", type(exc).__name__, str(exc)[:200])
         raise SignInFailed(_said(UNVERIFIED)) from exc
 
 
