@@ -20,7 +20,8 @@ from webapp.models import DomainStatus
 @pytest.fixture
 def app(test_config, migrated, oidc_provider):
     base = f"http://127.0.0.1:{oidc_provider.browser_port}"  # registered at the provider
-    with running_app({**test_config, **oidc_provider.config(), "BASE_URL": base}) as app:
+    settings = oidc_provider.config(OIDC_LOGIN_LABEL="ProConnect", BASE_URL=base)
+    with running_app({**test_config, **settings}) as app:
         yield app
 
 
@@ -50,7 +51,7 @@ def test_sign_in_at_the_provider_and_land_on_ones_domains_then_log_out_of_both(
     make_domain("elsewhere.fr", owner=make_user("someone@example.org"))
 
     page.goto("/login")
-    button = page.get_by_role("link", name="Sign in with TestID")
+    button = page.get_by_role("link", name="Sign in with ProConnect")
     expect(button).to_be_visible()
     screenshot(page, "login-sso")
     button.click()
@@ -71,5 +72,5 @@ def test_sign_in_at_the_provider_and_land_on_ones_domains_then_log_out_of_both(
     expect(page.locator("#flashes")).to_contain_text("You are logged out.")
 
     # Logged out at the provider too: its button asks who is there again.
-    page.get_by_role("link", name="Sign in with TestID").click()
+    page.get_by_role("link", name="Sign in with ProConnect").click()
     expect(page.locator("input[name=login]")).to_be_visible()

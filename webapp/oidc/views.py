@@ -72,11 +72,13 @@ def start():
 def callback():
     if not client.enabled():
         abort(404)
+    # Whatever the outcome, what this sign-in started with is used once.
+    invitation_id = session.pop(INVITATION, None)
     try:
         issuer, claims, id_token = client.finish()
     except client.SignInFailed as failed:
         return _back_to_login(failed.message)
-    result = oidc.sign_in(issuer, claims, client.label(), session.pop(INVITATION, None))
+    result = oidc.sign_in(issuer, claims, client.label(), invitation_id)
     if not result.ok:
         return _back_to_login(result.message)
     signed_in = result.value
