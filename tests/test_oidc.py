@@ -6,8 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import running_app
-from tests.oidc.fixtures import sign_in
+from tests.oidc.fixtures import SIGNED_CLIENT, provider_app, sign_in
 from webapp.extensions import db
 from webapp.models import DomainAccess, DomainStatus, ExternalIdentity, Invitation, Role, User
 from webapp.models.base import utcnow
@@ -16,9 +15,7 @@ from webapp.models.invitation import new_token
 
 @pytest.fixture
 def app(request, test_config, migrated, oidc_provider):
-    """The app signing in with the provider; `indirect` parameters add settings."""
-    settings = {**test_config, **oidc_provider.config(), **getattr(request, "param", {})}
-    with running_app(settings) as app:
+    with provider_app(request, test_config, oidc_provider) as app:
         yield app
 
 
@@ -58,6 +55,13 @@ def test_a_verified_email_links_the_existing_account_and_later_sign_ins_find_it(
     again = sign_in(app.test_client(), oidc_provider, "alice")
     assert again.headers["Location"] == "/domains/"
     assert identities() == [(alice.id, "alice")]  # found by (issuer, sub), not linked twice
+
+
+@pytest.mark.parametrize("app", [{"OIDC_CLIENT_ID": SIGNED_CLIENT}], indirect=True)
+def test_a_signed_userinfo_answer_is_read_and_checked(app, client, oidc_provider, make_user):
+    alice = make_user("alice@example.org")
+    assert sign_in(client, oidc_provider, "alice").headers["Location"] == "/domains/"
+    assert identities() == [(alice.id, "alice")]
 
 
 def test_the_email_is_matched_whatever_its_case(app, client, oidc_provider, make_user):

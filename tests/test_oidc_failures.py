@@ -22,6 +22,7 @@ from tests.oidc.fixtures import (
     TEST_BASE_URL,
     TokenProxy,
     app_path,
+    provider_app,
     resign,
     sign_in,
     walk_provider_pages,
@@ -36,8 +37,7 @@ UNREACHABLE = "TestID cannot be reached right now."
 
 @pytest.fixture
 def app(request, test_config, migrated, oidc_provider):
-    settings = {**test_config, **oidc_provider.config(), **getattr(request, "param", {})}
-    with running_app(settings) as app:
+    with provider_app(request, test_config, oidc_provider) as app:
         yield app
 
 
@@ -143,8 +143,6 @@ def test_an_id_token_for_another_audience_is_refused(
     indirect=True,
 )
 def test_an_expired_id_token_is_refused(caplog, app, client, oidc_provider, make_user, proxy):
-    app.config["OIDC_CLIENT_SECRET"] = oidc_provider.secrets[SHORT_CLIENT]
-    app.extensions["webapp.oidc"].client_secret = oidc_provider.secrets[SHORT_CLIENT]
     make_user("paul@example.org")
     proxy.delay = SHORT_TTL + 1.1  # the token has expired by the time the app reads it
     page = login_page_after(client, sign_in(client, oidc_provider, "paul"))

@@ -6,6 +6,7 @@ The provider's signing key is made here and handed to it, so that the proxy can 
 ID token as the provider would (a wrong nonce), or with another key (a bad signature).
 """
 
+import contextlib
 import html
 import json
 import os
@@ -34,6 +35,7 @@ APP_CLIENT = "mail-domains"
 OTHER_CLIENT = "another-application"  # the same provider's other client: another audience
 SHORT_CLIENT = "short-lived"  # its ID tokens expire after one second
 SHORT_TTL = 1
+SIGNED_CLIENT = "signed-userinfo"  # its userinfo answers are signed JWTs
 ACCOUNTS = {
     "alice": {"email": "alice@example.org", "email_verified": True, "name": "Alice Martin"},
     "carol": {"email": "Carol.Dupont@Example.ORG", "email_verified": True, "name": "Carol"},
@@ -93,12 +95,13 @@ def start_provider() -> Provider:
     port, browser_port = free_port(), free_port()
     key = RSAKey.generate_key(2048, parameters={"kid": KID, "use": "sig", "alg": "RS256"})
     bases = [TEST_BASE_URL, f"http://127.0.0.1:{browser_port}"]
-    client_secrets = {
-        c: secrets.token_urlsafe(24) for c in (APP_CLIENT, OTHER_CLIENT, SHORT_CLIENT)
-    }
+    names = (APP_CLIENT, OTHER_CLIENT, SHORT_CLIENT, SIGNED_CLIENT)
+    client_secrets = {name: secrets.token_urlsafe(24) for name in names}
+    clients = [_client(c, s, bases) for c, s in client_secrets.items()]
+    clients[-1]["userinfo_signed_response_alg"] = "RS256"
     config = {
         "port": port,
-        "clients": [_client(c, s, bases) for c, s in client_secrets.items()],
+        "clients": clients,
         "accounts": ACCOUNTS,
         "jwks": {"keys": [key.as_dict(private=True)]},
         "idTokenTTL": {SHORT_CLIENT: SHORT_TTL},
@@ -127,6 +130,18 @@ def oidc_provider():
     finally:
         provider.process.terminate()
         provider.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def provider_app(request, test_config: dict, provider: Provider):
+    """The app signing in with the provider; a test's `indirect` parameters add settings (with
+    OIDC_CLIENT_ID, as another of its clients)."""
+    from tests.conftest import running_app
+
+    settings = dict(getattr(request, "param", {}))
+    client_id = settings.pop("OIDC_CLIENT_ID", APP_CLIENT)
+    with running_app({**test_config, **provider.config(client_id), **settings}) as app:
+        yield app
 
 
 def walk_provider_pages(provider: Provider, url: str, login: str, http=None) -> str:

@@ -37,6 +37,8 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    // Userinfo as a signed JWT, for the clients that ask (as ProConnect answers).
+    jwtUserinfo: { enabled: true },
   },
   // Errors are printed so that a failing test shows what the provider refused, and why.
   renderError(ctx, out) {

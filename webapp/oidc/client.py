@@ -17,7 +17,9 @@ from authlib.integrations.base_client.errors import MismatchingStateError, OAuth
 from authlib.integrations.flask_client import OAuth
 from flask import current_app, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from joserfc import jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
 log = logging.getLogger(__name__)
 
@@ -169,17 +171,34 @@ def _with_userinfo(client, metadata: dict, token: dict, claims: dict) -> dict:
     if not metadata.get("userinfo_endpoint"):
         return claims
     try:
-        extra = client.userinfo(token=token)
+        answer = client.get(metadata["userinfo_endpoint"], token=token)
+        answer.raise_for_status()
+        extra = _userinfo_claims(client, metadata, answer)
     except requests.RequestException as exc:
         log.warning("OpenID Provider userinfo unreachable: %s", type(exc).__name__)
         raise SignInFailed(_said(UNREACHABLE)) from exc
-    except ValueError as exc:
-        log.warning("OpenID Provider userinfo unreadable")
+    except (JoseError, ValueError) as exc:
+        log.warning("OpenID Provider userinfo refused: %s: %s", type(exc).__name__, exc)
         raise SignInFailed(_said(UNVERIFIED)) from exc
-    if extra.get("sub") != claims.get("sub"):
+    if not isinstance(extra, dict) or extra.get("sub") != claims.get("sub"):
         log.warning("OpenID Provider userinfo is about another subject")
         raise SignInFailed(_said(UNVERIFIED))
     return {**extra, **{k: v for k, v in claims.items() if v not in (None, "")}}
+
+
+def _userinfo_claims(client, metadata: dict, answer) -> dict:
+    """Userinfo is JSON, or a JWT signed with the provider's keys (ProConnect's answer), whose
+    issuer and audience are then checked too (Core 5.3.2)."""
+    if not answer.headers.get("Content-Type", "").startswith("application/jwt"):
+        return answer.json()
+    keys = KeySet.import_key_set(client.fetch_jwk_set())
+    algorithms = metadata.get("userinfo_signing_alg_values_supported")
+    signed = jwt.decode(answer.text.strip(), keys, algorithms=algorithms)
+    jwt.JWTClaimsRegistry(
+        iss={"essential": True, "value": metadata["issuer"]},
+        aud={"essential": True, "value": current_app.config["OIDC_CLIENT_ID"]},
+    ).validate(signed.claims)
+    return signed.claims
 
 
 def remember_id_token(id_token: str) -> None:

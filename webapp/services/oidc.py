@@ -61,9 +61,9 @@ def _email_verified(claims: dict) -> bool:
 
 
 def _name(claims: dict) -> str:
-    raw = claims.get("name") or " ".join(
-        str(claims.get(part) or "") for part in ("given_name", "family_name")
-    )
+    # ProConnect gives usual_name (the name in use) rather than family_name.
+    family = claims.get("family_name") or claims.get("usual_name") or ""
+    raw = claims.get("name") or f"{claims.get('given_name') or ''} {family}"
     try:
         return clean_person_name(str(raw), "name")
     except InvalidValue:
