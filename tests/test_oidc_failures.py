@@ -254,3 +254,31 @@ def test_a_provider_naming_another_issuer_is_not_trusted(misconfigured_app):
 def test_cancelling_at_the_provider_says_so(app, client):
     page = login_page_after(client, client.get("/login/oidc/callback?error=access_denied"))
     assert "The sign-in was cancelled at TestID." in page
+
+
+def test_an_answer_naming_another_issuer_is_refused(app, client, oidc_provider, make_user):
+    make_user("paul@example.org")
+    started = client.get("/login/oidc")
+    back = walk_provider_pages(oidc_provider, started.headers["Location"], "paul")
+    mixed_up = app_path(back).replace("iss=", "iss=https%3A%2F%2Fevil.example&was=")
+    page = login_page_after(client, client.get(mixed_up))
+    assert UNVERIFIED in page
+    assert nobody_logged_in(client)
+
+
+def test_the_access_log_keeps_no_authorization_code(caplog):
+    import logging
+
+    from webapp.access_log import TOKEN_FILTER
+
+    werkzeug_log = logging.getLogger("werkzeug")
+    werkzeug_log.addFilter(TOKEN_FILTER)
+    try:
+        with caplog.at_level("INFO", logger="werkzeug"):
+            werkzeug_log.info(
+                '"GET /login/oidc/callback?code=s3cr3t-code&state=xyz HTTP/1.1" 303 -'
+            )
+    finally:
+        werkzeug_log.removeFilter(TOKEN_FILTER)
+    line = caplog.records[-1].getMessage()
+    assert "s3cr3t-code" not in line and "/login/oidc/callback?[token] HTTP/1.1" in line

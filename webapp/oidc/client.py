@@ -136,6 +136,11 @@ def finish() -> tuple[str, dict, str]:
         log.info("OpenID Provider answered the sign-in with %r", error[:60])
         raise SignInFailed(_said(CANCELLED if error == "access_denied" else REFUSED))
     metadata = _metadata(client)
+    sent_by = request.args.get("iss")
+    if sent_by is not None and sent_by != metadata["issuer"]:
+        # RFC 9207: an answer from another provider, sent here to mix the two up.
+        log.warning("OpenID Provider callback from another issuer: %r", sent_by[:200])
+        raise SignInFailed(_said(UNVERIFIED))
     token = _exchange(client)
     claims = dict(token.get("userinfo") or {})
     if not claims or "id_token" not in token:
