@@ -202,10 +202,18 @@ def stop_on_signals() -> None:
 
 
 def print_banner(env: dict, port: int, credentials: str) -> None:
+    provider = ""
+    if env.get("OIDC_ISSUER"):
+        # The provider must know this redirect URI (README: signing in with a provider).
+        provider = (
+            f"  Sign in with {env.get('OIDC_LOGIN_LABEL') or 'SSO'}: {env['OIDC_ISSUER']}, "
+            f"redirect URI {env['BASE_URL'].rstrip('/')}/login/oidc/callback\n"
+        )
     print(
         "\n"
         f"  Mail domains is running at http://127.0.0.1:{port}\n"
         f"  {credentials}\n"
+        f"{provider}"
         f"  Redis: {env['REDIS_URL']}   Database: {env['DATABASE_URL']}\n"
         f"  dimail: {env['DIMAIL_URL']}   SMTP: {env['SMTP_HOST']}:{env.get('SMTP_PORT', 25)}\n"
         "  Press Ctrl-C to stop everything.\n",

@@ -26,7 +26,12 @@ from webapp.jobs.context import forget_dimail_clients
 from webapp.jobs.queue import redis_connection
 from webapp.models import Domain, DomainAccess, DomainStatus, Role, User
 
-pytest_plugins = ["tests.fixtures_dimail", "tests.fixtures_jobs", "tests.fixtures_logs"]
+pytest_plugins = [
+    "tests.fixtures_dimail",
+    "tests.fixtures_jobs",
+    "tests.fixtures_logs",
+    "tests.oidc.fixtures",
+]
 
 PASSWORD = "correct-horse-battery"
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')

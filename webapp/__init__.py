@@ -73,12 +73,16 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.imports.views import bp as imports_bp
     from webapp.mailboxes.views import bp as mailboxes_bp
     from webapp.main import bp as main_bp
+    from webapp.oidc import client as oidc_client
+    from webapp.oidc.views import bp as oidc_bp
     from webapp.two_factor import guard as two_factor_guard
     from webapp.two_factor.views import bp as two_factor_bp
     from webapp.users.views import bp as users_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    oidc_client.init_app(app)
+    app.register_blueprint(oidc_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(two_factor_bp)
     two_factor_guard.init_app(app)

@@ -4,7 +4,8 @@ An invitation or password link carries its token in the path (`/invitations/<tok
 SPEC has it); an access log would keep it readable by whoever reads the logs, in the request
 line, in the `Referer` of the page's next requests and in `/login?next=...`. The filter masks
 it in every line of the development server's log and of gunicorn's (the logger class that
-`gunicorn.conf.py` names).
+`gunicorn.conf.py` names). So is the authorization code the identity provider sends back to
+/login/oidc/callback.
 """
 
 import logging
@@ -19,10 +20,12 @@ _TOKEN = re.compile(
     r"((?:/|%2F)(?:invitations|password(?:/|%2F)reset)(?:/|%2F))[A-Za-z0-9_\-]{16,}", re.I
 )
 MASK = "[token]"
+# The identity provider's answer: its authorization code (and state) in the callback's query.
+_CALLBACK = re.compile(r"(/login/oidc/callback\?)[^\s\"]+")
 
 
 def mask_tokens(text: str) -> str:
-    return _TOKEN.sub(rf"\g<1>{MASK}", text)
+    return _CALLBACK.sub(rf"\g<1>{MASK}", _TOKEN.sub(rf"\g<1>{MASK}", text))
 
 
 class MaskTokens(logging.Filter):

@@ -100,6 +100,7 @@ def from_environment(instance_path: Path) -> dict:
         **_dimail(),
         **_mail(),
         **_security(env),
+        **_oidc(),
         **_jobs(),
         **_reading(),
         # The development outbox page (/dev/outbox): on in development; elsewhere only when
@@ -183,6 +184,30 @@ def _security(env: str) -> dict:
         ),
         # How many reverse proxies stand in front of the app and set X-Forwarded-* headers.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+    }
+
+
+def _oidc() -> dict:
+    """Signing in through an OpenID Provider (ProConnect, Keycloak...), and who keeps a password."""
+    local_login = os.environ.get("LOCAL_LOGIN", "on").strip().lower() or "on"
+    if local_login not in ("on", "superusers"):
+        raise ConfigError(f"LOCAL_LOGIN must be 'on' or 'superusers', got {local_login!r}")
+    return {
+        # The provider's issuer URL; its settings are read from /.well-known/openid-configuration.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_SCOPES": " ".join(os.environ.get("OIDC_SCOPES", "").split())
+        or "openid email profile",
+        # The provider's name on the sign-in button: "Sign in with ProConnect".
+        "OIDC_LOGIN_LABEL": os.environ.get("OIDC_LOGIN_LABEL", "").strip() or "SSO",
+        # A first sign-in with no account here creates one (else only invitations do).
+        "OIDC_CREATE_USERS": _bool(os.environ.get("OIDC_CREATE_USERS")),
+        "OIDC_TIMEOUT": _float("OIDC_TIMEOUT", 10.0),
+        # Clock difference allowed with the provider when checking the ID token's times.
+        "OIDC_CLOCK_LEEWAY": _int("OIDC_CLOCK_LEEWAY", 60),
+        # "superusers": only superusers log in with a password (for when the provider is down).
+        "LOCAL_LOGIN": local_login,
     }
 
 
@@ -274,9 +299,30 @@ def finalise(config: dict) -> None:
             "print(secrets.token_urlsafe(48))')."
         )
     config.setdefault("REMEMBER_COOKIE_SECURE", config.get("SESSION_COOKIE_SECURE", False))
+    _check_oidc(config)
     problem = dimail_url_problem(config.get("DIMAIL_URL") or "")
     if problem:
         raise ConfigError(f"DIMAIL_URL {problem}, for example http://127.0.0.1:8001")
+
+
+def _check_oidc(config: dict) -> None:
+    issuer = config.get("OIDC_ISSUER")
+    if not issuer:
+        if config.get("LOCAL_LOGIN") == "superusers":
+            raise ConfigError(
+                "LOCAL_LOGIN=superusers needs OIDC_ISSUER: otherwise only superusers could log in"
+            )
+        return
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(f"OIDC_ISSUER must be the provider's https:// URL, got {issuer!r}")
+    if not config.get("OIDC_CLIENT_ID") or not config.get("OIDC_CLIENT_SECRET"):
+        raise ConfigError(
+            "OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too (the "
+            "client registered for this application at the provider)"
+        )
+    if "openid" not in config.get("OIDC_SCOPES", "").split():
+        raise ConfigError(f"OIDC_SCOPES must include openid, got {config['OIDC_SCOPES']!r}")
 
 
 def dimail_url_problem(url: str) -> str | None:

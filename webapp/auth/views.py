@@ -12,7 +12,8 @@ from webapp.auth.forms import (
     SetPasswordForm,
 )
 from webapp.forms import apply_errors
-from webapp.htmx import redirect_to, render
+from webapp.htmx import is_htmx, redirect_to, render
+from webapp.oidc import client as oidc_client
 from webapp.permissions import authenticated, public
 from webapp.services import accounts, login_steps, sessions
 
@@ -66,9 +67,17 @@ def logout():
     # GET only asks for confirmation: logging out is a change, so it takes a POST with the CSRF
     # token, and another site cannot log users out with a link or an image.
     if request.method == "POST":
+        provider_logout = oidc_client.end_session_url()
         sessions.log_out()
+        if provider_logout and not is_htmx():
+            # Signed in through the provider: its session ends too, or the next "Sign in with"
+            # would let anyone at this browser in without a password. A page that moves on,
+            # not a redirect: the policy's form-action keeps form posts on this site.
+            page = render("auth/leaving.html", url=provider_logout, label=oidc_client.label())
+            flash(_("You are logged out."), "success")  # for the login page, back from there
+            return page
         flash(_("You are logged out."), "success")
-        return redirect_to(url_for("auth.login"))
+        return redirect_to(provider_logout or url_for("auth.login"))
     if not current_user.is_authenticated:
         return redirect_to(url_for("auth.login"))
     return render("auth/logout.html", form=LogoutForm())

@@ -5,6 +5,7 @@ from webapp.models.alias import DEVNULL, Alias, AliasStatus
 from webapp.models.audit import AuditEntry
 from webapp.models.bulk_import import BulkImport, ImportRow
 from webapp.models.domain import Domain, DomainStatus
+from webapp.models.identity import ExternalIdentity
 from webapp.models.invitation import Invitation, PasswordToken
 from webapp.models.login_throttle import LoginThrottle
 from webapp.models.mailbox import Mailbox, MailboxCount, MailboxStatus
@@ -21,6 +22,7 @@ __all__ = [
     "Domain",
     "DomainAccess",
     "DomainStatus",
+    "ExternalIdentity",
     "ImportRow",
     "Invitation",
     "LoginThrottle",

@@ -23,6 +23,25 @@ from webapp.wordings import N_
 MIN_PASSWORD_LENGTH = 10
 BAD_CREDENTIALS = N_("The email or the password is not right.")
 EMAIL_TAKEN = N_("An account with this email already exists.")
+SSO_ONLY = N_(
+    "Here, passwords are for superusers only: sign in with %(provider)s instead (the button above)."
+)
+SSO_ONLY_RESET = N_(
+    "Here, only superusers have a password, so only they can choose a new one: the others sign "
+    "in with %(provider)s."
+)
+
+
+def passwords_for(user: User | None) -> bool:
+    """Whether this account may log in with a password (LOCAL_LOGIN=superusers keeps passwords
+    for superusers only, so that someone gets in while the identity provider is down)."""
+    if current_app.config["LOCAL_LOGIN"] != "superusers":
+        return True
+    return user is not None and user.is_superuser
+
+
+def sso_only_message(reset: bool = False) -> str:
+    return _(SSO_ONLY_RESET if reset else SSO_ONLY, provider=current_app.config["OIDC_LOGIN_LABEL"])
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -83,6 +102,9 @@ def authenticate(email: str, password: str, address: str | None = None) -> Resul
     if not valid:
         return Result.failure(_(BAD_CREDENTIALS))
     throttles.login_succeeded(email, address)
+    if not passwords_for(user):
+        # Said only after the right password: a wrong one says no more than anywhere else.
+        return Result.failure(sso_only_message())
     return Result.success(user)
 
 
@@ -147,7 +169,7 @@ def forgot_password(email: str, address: str | None = None) -> Result:
         return Result.failure(refusal)
     hours = current_app.config["PASSWORD_LINK_HOURS"]
     user = find_user_by_email(email)
-    if user is not None and user.is_active:
+    if user is not None and user.is_active and passwords_for(user):
         _password_link(user, "reset", timedelta(hours=hours))
     return Result.success(None, _(FORGOT_ANSWER, hours=hours))
 
@@ -168,6 +190,8 @@ def password_token(token: str) -> Result:
         return Result.failure(_(BAD_LINK))
     if not record.user.is_active:
         return Result.failure(_(BAD_LINK))
+    if not passwords_for(record.user):
+        return Result.failure(sso_only_message(reset=True))
     if record.password_fingerprint != record.user.password_fingerprint:
         return Result.failure(_(STALE_LINK))
     return Result.success(record)

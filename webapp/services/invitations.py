@@ -22,7 +22,12 @@ from webapp.models.invitation import hash_token, new_token
 from webapp.models.user import normalise_email
 from webapp.permissions import ABOVE_OWN, grantable_roles
 from webapp.services import accesses
-from webapp.services.accounts import find_user_by_email, password_problem
+from webapp.services.accounts import (
+    find_user_by_email,
+    password_problem,
+    passwords_for,
+    sso_only_message,
+)
 from webapp.services.results import Result
 from webapp.validators import InvalidValue, clean_person_name, normalise_email_address
 
@@ -257,6 +262,8 @@ def find_waiting(user: User, invitation_id: int) -> Invitation | None:
 
 
 def accept_with_new_account(invitation: Invitation, name: str, password: str) -> Result:
+    if not passwords_for(None):  # LOCAL_LOGIN=superusers: invitees sign in through the provider
+        return Result.failure(sso_only_message())
     errors = {}
     try:
         name = clean_person_name(name, "name")
