@@ -204,13 +204,16 @@
 
   // The address suggested from the names fills the field only while the person has not typed
   // in it: <input hx-swap="none" data-suggest-into="id"> reads the suggestion from the answer,
-  // and an answer that arrives after they started typing is dropped.
+  // and an answer that arrives once they are in the field, or have typed in it, is dropped.
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     var id = elt.getAttribute && elt.getAttribute("data-suggest-into");
     if (!id || !event.detail.successful) return;
     var field = document.getElementById(id);
     if (!field || field.getAttribute("data-edited") === "yes") return;
+    // The cursor is in the field: they are about to type there (a slow answer would otherwise
+    // land under their first keystrokes).
+    if (document.activeElement === field) return;
     var flag = field.form && field.form.querySelector('input[name="' + field.getAttribute("data-mark-edited") + '"]');
     if (flag && flag.value === "1") return;
     var answer = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
