@@ -64,15 +64,17 @@ def upload_too_large(page, lang):
 
 
 def post_too_large(page, lang, url):
-    with page.expect_navigation():
+    with page.expect_navigation() as answer:
         page.evaluate(POST_TOO_LARGE, [url, TOO_LARGE * 2])
+    assert answer.value.status == 413, answer.value.status
 
 
 def expired_form(page, lang):
     form = page.locator("main form[method=post]")
     form.locator("[name=csrf_token]").evaluate("input => { input.value = 'expired' }")
-    with page.expect_navigation():
+    with page.expect_navigation() as answer:
         form.evaluate("form => form.submit()")
+    assert answer.value.status == 400, answer.value.status
 
 
 ACTIONS = {
