@@ -1,9 +1,10 @@
 """The page states the axe test checks, for each person who sees them.
 
-Every GET route of the URL map gives states by itself: its arguments are filled from SAMPLES
-(keyed by argument name), so a page added later is checked without touching this file, and a
-route whose argument has no sample fails the test. On top come the states that a GET alone does
-not reach (EXTRA): forms sent back with errors, error pages, an address suggested as one types.
+Every GET route of the URL map gives states by itself: its arguments are filled from the
+samples that seed_more returns (keyed by argument name), so a page added later is checked
+without touching this file, and a route whose argument has no sample fails the test. On top
+come the states that a GET alone does not reach (extra_states): forms sent back with errors,
+error pages, a confirmation after a change.
 """
 
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ class State:
 
 def seed_more(staff_email: str, invitation_token: str) -> dict:
     """What pages.seed lacks for the URL map's arguments (password links, imports); returns
-    SAMPLES: for each URL argument, its values (by blueprint where they differ)."""
+    the samples: for each URL argument, its values (by blueprint where they differ)."""
     staff = db.session.scalar(db.select(User).where(User.email == staff_email))
     newcomer = User(email="newcomer@example.org", name="")
     newcomer.set_password("unused-password-1")
@@ -118,10 +119,10 @@ def _who(access: str) -> tuple[str, ...]:
 
 def _values(samples: dict, rule, argument: str, who: str) -> list:
     found = samples.get(argument)
-    assert found is not None, f"add sample values for <{argument}> of {rule.rule} to SAMPLES"
+    assert found is not None, f"add sample values for <{argument}> of {rule.rule} to seed_more"
     if isinstance(found, dict):
         found = found.get(rule.endpoint.split(".")[0])
-        assert found, f"add sample values for <{argument}> of {rule.rule} to SAMPLES"
+        assert found, f"add sample values for <{argument}> of {rule.rule} to seed_more"
     if argument == "domain" and (who == "viewer" or rule.endpoint not in EVERY_STATUS):
         return ["acme.fr"]  # the viewer's domain, the one with mailboxes, aliases, imports
     return found
@@ -173,6 +174,8 @@ EXTRA = [
                                             "support_email": "it@example.org"}, FLASH)),
     State("new mailbox, errors", "staff", MAILBOXES,
           act=("submit", "#create-mailbox", {"secondary_email": "not an address"})),
+    State("mailbox edit, errors", "staff", f"{MAILBOXES}{LONG_MAILBOX}/",
+          act=("submit", "#edit-mailbox", {"first_name": ""})),
     State("mailbox search, nothing found", "staff", MAILBOXES + "?q=zzzzzz"),
     State("new alias, errors", "staff", "/domains/acme.fr/aliases/",
           act=("submit", "#create-alias", {"destination": "not an address"})),
@@ -190,3 +193,15 @@ EXTRA = [
     State("error page, not found", "staff", "/domains/nowhere.fr/", 404),
     State("error page, forbidden", "viewer", "/domains/acme.fr/log/", 403),
 ]  # fmt: skip
+
+
+def extra_states(samples: dict) -> list[State]:
+    """EXTRA, and the forms behind the sample links, sent back with errors."""
+    reset = samples["token"]["auth"][0]
+    invitation = samples["token"]["accesses"][0]
+    return EXTRA + [
+        State("new password, errors", "anonymous", f"/password/reset/{reset}",
+              act=("submit", "main form[method=post]", {})),
+        State("invitation, errors", "anonymous", f"/invitations/{invitation}",
+              act=("submit", "main form[method=post]", {})),
+    ]  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser import axe
-from tests.browser.axe_states import EXTRA, NOT_PAGES, VIEWER, route_states, seed_more
+from tests.browser.axe_states import NOT_PAGES, VIEWER, extra_states, route_states, seed_more
 from tests.browser.pages import seed
 from tests.browser.test_journeys import log_in
 from webapp.extensions import db
@@ -95,7 +95,7 @@ def samples(app, make_user, make_domain, grant):
 
 @pytest.fixture
 def states(app, samples):
-    return route_states(app, samples) + EXTRA
+    return route_states(app, samples) + extra_states(samples)
 
 
 def _contexts(browser, live_server, script):
@@ -197,4 +197,6 @@ def test_axe_reports_a_button_with_no_name(browser, live_server, axe_script):
     found = axe.violations(page)
     context.close()
     assert [v["id"] for v in found] == ["button-name"]
-    assert axe.describe("login", "/login", found)[1].startswith("    #main > button: Fix any of the following")
+    assert axe.describe("login", "/login", found)[1].startswith(
+        "    #main > button: Fix any of the following"
+    )
