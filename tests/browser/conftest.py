@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser import axe
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -19,6 +21,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    # The axe test's count of page states, visible without -s.
+    if summary := config.stash.get(axe.SUMMARY, None):
+        terminalreporter.write_line(summary)
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    return axe.install()
 
 
 @pytest.fixture(scope="session")
