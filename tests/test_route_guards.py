@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from devtools.dev import free_port
 from tests.conftest import running_app
+from tests.oidc.fixtures import provider_nowhere
 from webapp.extensions import db
 from webapp.models import Alias, BulkImport, DomainStatus, Invitation, Mailbox, Role, User
 from webapp.models.base import utcnow
@@ -35,12 +35,7 @@ SAMPLE_VALUES = {
 def app(test_config, migrated):
     # The identity provider's routes (/login/oidc...) are walked too: configured, at an address
     # where nothing listens, so that they answer without reaching anything.
-    provider = {
-        "OIDC_ISSUER": f"http://127.0.0.1:{free_port()}",
-        "OIDC_CLIENT_ID": "mail-domains",
-        "OIDC_CLIENT_SECRET": "not-a-real-secret",
-    }
-    with running_app({**test_config, **provider}) as app:
+    with running_app({**test_config, **provider_nowhere()}) as app:
         yield app
 
 

@@ -14,6 +14,8 @@ from tests.browser import axe
 from tests.browser.axe_states import NOT_PAGES, VIEWER, extra_states, route_states, seed_more
 from tests.browser.pages import seed
 from tests.browser.test_journeys import log_in
+from tests.conftest import running_app
+from tests.oidc.fixtures import provider_nowhere
 from webapp.extensions import db
 from webapp.models import User
 
@@ -84,6 +86,14 @@ ACTIONS = {
     "post_too_large": post_too_large,
     "expired_form": expired_form,
 }
+
+
+@pytest.fixture
+def app(test_config, migrated):
+    # With a provider configured (where nothing listens): the login page shows its button, and
+    # its routes answer what a person meets when it cannot be reached.
+    with running_app({**test_config, **provider_nowhere()}) as app:
+        yield app
 
 
 @pytest.fixture

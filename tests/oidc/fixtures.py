@@ -47,6 +47,16 @@ ACCOUNTS = {
 }
 
 
+def provider_nowhere() -> dict:
+    """Settings of a provider at an address where nothing listens: its routes answer (the login
+    page's button, "cannot be reached") without reaching anything."""
+    return {
+        "OIDC_ISSUER": f"http://127.0.0.1:{free_port()}",
+        "OIDC_CLIENT_ID": APP_CLIENT,
+        "OIDC_CLIENT_SECRET": "not-a-real-secret",
+    }
+
+
 def npm_install() -> None:
     """`npm ci` into tests/oidc/node_modules when it is missing or older than the lock."""
     installed = HERE / "node_modules" / ".package-lock.json"  # npm writes it on each install
