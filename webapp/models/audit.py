@@ -19,7 +19,8 @@ class AuditEntry(db.Model):
 
     __tablename__ = "audit_entries"
     __table_args__ = (
-        sa.Index("ix_audit_entries_domain_created", "domain_id", "created_at"),
+        # The log's order, newest first, read backwards: (created_at, id) is total.
+        sa.Index("ix_audit_entries_domain_created", "domain_id", "created_at", "id"),
         sa.Index("ix_audit_entries_domain_kind", "domain_id", "kind"),
     )
 
