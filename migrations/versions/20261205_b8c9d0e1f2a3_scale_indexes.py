@@ -1,4 +1,4 @@
-"""indexes for organisation scale: substring search by trigrams, the audit log's order
+"""organisation scale: substring search by trigrams, the audit log's order, alias counts
 
 At 100,000 mailboxes in a domain (1,000,000 in the database; see bench/RESULTS.md, "Pages at
 organisation scale on PostgreSQL") two list pages read every row of the domain:
@@ -9,6 +9,17 @@ organisation scale on PostgreSQL") two list pages read every row of the domain:
   from the index alone.
 - the audit log, sorted by (created_at, id): its index lacked the id, so PostgreSQL sorted the
   whole domain's log for each page. The index now ends with the id and replaces the old one.
+
+- the alias counts (the domain list's column, the alias list's total), a count of distinct
+  local parts over every alias row of the domain: the table alias_counts holds them, kept by
+  triggers on every insert, delete and change of an alias row, whoever writes it (as
+  mailbox_counts is, migration 8f2d4b6a1c03). On PostgreSQL a change first locks the domain's
+  counter row, then looks for the other rows of its local parts: two transactions adding (or
+  removing) destinations of the same local part at once take turns there, and the second sees
+  what the first committed, so the count stays exact (see POSTGRESQL_TRIGGERS).
+
+- the audit log's total, a count of the domain's entries: the table audit_counts holds it
+  by domain and kind, kept by triggers on insert and delete (entries are never changed).
 
 pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner, or any account with
 CREATE on the database, may create it. Where the account may not, the migration goes on
@@ -63,7 +74,178 @@ def _trigram_extension(bind) -> bool:
     return True
 
 
+SQLITE_TRIGGERS = [
+    """
+    CREATE TRIGGER alias_counts_insert AFTER INSERT ON aliases
+    WHEN NOT EXISTS (SELECT 1 FROM aliases WHERE domain_id = NEW.domain_id
+                     AND local_part = NEW.local_part AND id != NEW.id)
+    BEGIN
+        INSERT INTO alias_counts (domain_id, names) VALUES (NEW.domain_id, 1)
+        ON CONFLICT (domain_id) DO UPDATE SET names = names + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER alias_counts_delete AFTER DELETE ON aliases
+    WHEN NOT EXISTS (SELECT 1 FROM aliases WHERE domain_id = OLD.domain_id
+                     AND local_part = OLD.local_part)
+    BEGIN
+        UPDATE alias_counts SET names = names - 1 WHERE domain_id = OLD.domain_id;
+    END
+    """,
+    """
+    CREATE TRIGGER alias_counts_update AFTER UPDATE OF domain_id, local_part ON aliases
+    WHEN OLD.domain_id IS NOT NEW.domain_id OR OLD.local_part IS NOT NEW.local_part
+    BEGIN
+        UPDATE alias_counts SET names = names - 1 WHERE domain_id = OLD.domain_id
+        AND NOT EXISTS (SELECT 1 FROM aliases WHERE domain_id = OLD.domain_id
+                        AND local_part = OLD.local_part);
+        INSERT INTO alias_counts (domain_id, names)
+        SELECT NEW.domain_id, 1 WHERE NOT EXISTS (
+            SELECT 1 FROM aliases WHERE domain_id = NEW.domain_id
+            AND local_part = NEW.local_part AND id != NEW.id)
+        ON CONFLICT (domain_id) DO UPDATE SET names = names + 1;
+    END
+    """,
+]
+
+# PostgreSQL runs row triggers after the whole statement, when every row a multi-row INSERT
+# added is visible: so its triggers are per statement, over the transition tables. A local
+# part counts when it has rows after the statement and had none before (or the reverse). The
+# counter rows of the domains touched are locked first, in id order: a concurrent change of
+# the same domain waits there, and the next statement's snapshot holds what it committed.
+_NONE = "(SELECT NULL::integer AS id, NULL::integer AS domain_id, NULL::varchar AS local_part WHERE false)"
+_KEEP = """
+    CREATE FUNCTION alias_counts_{op}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO alias_counts (domain_id, names)
+        SELECT DISTINCT domain_id, 0 FROM {new} AS n ORDER BY domain_id
+        ON CONFLICT (domain_id) DO NOTHING;
+        PERFORM 1 FROM alias_counts WHERE domain_id IN (
+            SELECT domain_id FROM {old} AS o UNION SELECT domain_id FROM {new} AS n
+        ) ORDER BY domain_id FOR UPDATE;
+        UPDATE alias_counts SET names = alias_counts.names + delta.n FROM (
+            SELECT k.domain_id, sum(
+                (EXISTS (SELECT 1 FROM aliases a WHERE a.domain_id = k.domain_id
+                         AND a.local_part = k.local_part))::integer
+                - (EXISTS (SELECT 1 FROM aliases a WHERE a.domain_id = k.domain_id
+                           AND a.local_part = k.local_part
+                           AND a.id NOT IN (SELECT id FROM {new} AS n))
+                   OR EXISTS (SELECT 1 FROM {old} AS o WHERE o.domain_id = k.domain_id
+                              AND o.local_part = k.local_part))::integer
+            ) AS n
+            FROM (SELECT domain_id, local_part FROM {old} AS o
+                  UNION SELECT domain_id, local_part FROM {new} AS n) AS k
+            GROUP BY k.domain_id
+        ) AS delta
+        WHERE alias_counts.domain_id = delta.domain_id AND delta.n <> 0;
+        RETURN NULL;
+    END
+    $$
+"""
+POSTGRESQL_TRIGGERS = [
+    _KEEP.format(op="insert", old=_NONE, new="new_rows"),
+    _KEEP.format(op="delete", old="old_rows", new=_NONE),
+    _KEEP.format(op="update", old="old_rows", new="new_rows"),
+    """
+    CREATE TRIGGER alias_counts_insert AFTER INSERT ON aliases
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION alias_counts_insert()
+    """,
+    """
+    CREATE TRIGGER alias_counts_delete AFTER DELETE ON aliases
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION alias_counts_delete()
+    """,
+    """
+    CREATE TRIGGER alias_counts_update AFTER UPDATE ON aliases
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION alias_counts_update()
+    """,
+]
+
+
+AUDIT_SQLITE_TRIGGERS = [
+    """
+    CREATE TRIGGER audit_counts_insert AFTER INSERT ON audit_entries
+    WHEN NEW.domain_id IS NOT NULL
+    BEGIN
+        INSERT INTO audit_counts (domain_id, kind, n) VALUES (NEW.domain_id, NEW.kind, 1)
+        ON CONFLICT (domain_id, kind) DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER audit_counts_delete AFTER DELETE ON audit_entries
+    WHEN OLD.domain_id IS NOT NULL
+    BEGIN
+        UPDATE audit_counts SET n = n - 1 WHERE domain_id = OLD.domain_id AND kind = OLD.kind;
+    END
+    """,
+]
+
+AUDIT_POSTGRESQL_TRIGGERS = [
+    """
+    CREATE FUNCTION audit_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO audit_counts (domain_id, kind, n) VALUES (NEW.domain_id, NEW.kind, 1)
+            ON CONFLICT (domain_id, kind) DO UPDATE SET n = audit_counts.n + 1;
+        ELSE
+            UPDATE audit_counts SET n = n - 1 WHERE domain_id = OLD.domain_id AND kind = OLD.kind;
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER audit_counts_insert AFTER INSERT ON audit_entries
+    FOR EACH ROW WHEN (NEW.domain_id IS NOT NULL) EXECUTE FUNCTION audit_counts_keep()
+    """,
+    """
+    CREATE TRIGGER audit_counts_delete AFTER DELETE ON audit_entries
+    FOR EACH ROW WHEN (OLD.domain_id IS NOT NULL) EXECUTE FUNCTION audit_counts_keep()
+    """,
+]
+
+
+def _audit_counts(dialect: str) -> None:
+    op.create_table(
+        'audit_counts',
+        sa.Column('domain_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=40), nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['domain_id'], ['domains.id'],
+                                name=op.f('fk_audit_counts_domain_id_domains'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('domain_id', 'kind', name=op.f('pk_audit_counts')),
+    )
+    op.execute(
+        "INSERT INTO audit_counts (domain_id, kind, n) SELECT domain_id, kind, count(*) "
+        "FROM audit_entries WHERE domain_id IS NOT NULL GROUP BY domain_id, kind"
+    )
+    for statement in AUDIT_SQLITE_TRIGGERS if dialect == "sqlite" else AUDIT_POSTGRESQL_TRIGGERS:
+        op.execute(statement)
+
+
+def _alias_counts(dialect: str) -> None:
+    op.create_table(
+        'alias_counts',
+        sa.Column('domain_id', sa.Integer(), nullable=False),
+        sa.Column('names', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['domain_id'], ['domains.id'],
+                                name=op.f('fk_alias_counts_domain_id_domains'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('domain_id', name=op.f('pk_alias_counts')),
+    )
+    op.execute(
+        "INSERT INTO alias_counts (domain_id, names) "
+        "SELECT domain_id, count(DISTINCT local_part) FROM aliases GROUP BY domain_id"
+    )
+    for statement in SQLITE_TRIGGERS if dialect == "sqlite" else POSTGRESQL_TRIGGERS:
+        op.execute(statement)
+
+
 def upgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"alias count triggers are written for SQLite and PostgreSQL, not {dialect}")
+    _alias_counts(dialect)
+    _audit_counts(dialect)
     op.drop_index('ix_audit_entries_domain_created', table_name='audit_entries')
     op.create_index(
         'ix_audit_entries_domain_created', 'audit_entries', ['domain_id', 'created_at', 'id']
@@ -76,6 +258,20 @@ def upgrade():
 def downgrade():
     # The extension stays: other databases' objects, or a person, may use it.
     op.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for name in ("alias_counts_insert", "alias_counts_delete", "alias_counts_update"):
+            op.execute(f"DROP TRIGGER {name}")
+    else:
+        for name in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER alias_counts_{name} ON aliases")
+            op.execute(f"DROP FUNCTION alias_counts_{name}()")
+    op.drop_table('alias_counts')
+    op.execute("DROP TRIGGER audit_counts_insert" + ("" if sqlite else " ON audit_entries"))
+    op.execute("DROP TRIGGER audit_counts_delete" + ("" if sqlite else " ON audit_entries"))
+    if not sqlite:
+        op.execute("DROP FUNCTION audit_counts_keep()")
+    op.drop_table('audit_counts')
     op.drop_index('ix_audit_entries_domain_created', table_name='audit_entries')
     op.create_index(
         'ix_audit_entries_domain_created', 'audit_entries', ['domain_id', 'created_at']
