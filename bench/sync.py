@@ -106,11 +106,17 @@ def main() -> int:
         help="a postgresql:// URL naming a database of the bench's own (created and dropped, "
         "its name starting with 'bench'): measure at organisation scale there instead",
     )
+    parser.add_argument(
+        "--mailboxes",
+        type=int,
+        default=10_000,
+        help="with --database: pending mailboxes per run (default 10,000)",
+    )
     options = parser.parse_args()
     started = time.monotonic()
     load_before = os.getloadavg()
     if options.database:
-        return scale(options.database, started, load_before)
+        return scale(options.database, options.mailboxes, started, load_before)
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder:
         runs, ceiling, start_up, floor = measure_all(Path(folder), started + BUDGET_SECONDS)
     where = print_and_write(runs, ceiling, start_up, floor, load_before)
@@ -122,12 +128,12 @@ def main() -> int:
     return 0
 
 
-def scale(url: str, started: float, load_before) -> int:
+def scale(url: str, mailboxes: int, started: float, load_before) -> int:
     from sync_pg import measure_scale
     from sync_pg_report import print_and_write as write_scale
 
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder:
-        measured = measure_scale(url, Path(folder))
+        measured = measure_scale(url, Path(folder), mailboxes)
     where = write_scale(measured, load_before)
     print(f"\nwritten to {where.relative_to(ROOT)}; {time.monotonic() - started:.0f} s in all")
     broken = [r["label"] for r in measured["runs"] if r["duplicates"] or r["lost"]]

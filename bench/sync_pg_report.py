@@ -5,8 +5,8 @@ bench/RESULTS.md."""
 import statistics
 from pathlib import Path
 
+import sync_config
 from report import machine, write_section
-from sync_pg import SCALE_MAILBOXES
 from sync_pg_periodic import CHECK_DOMAINS, RECONCILE_AFTER, RECONCILER_MAILBOXES, RUNS
 
 from webapp.jobs.mailboxes import SYNC_BATCH
@@ -98,7 +98,7 @@ def print_and_write(measured: dict, load_before) -> Path:
         f"take at most {BATCH} domains a tick and mark them in one UPDATE)."
     )
     setup = (
-        f"Each sync run: {SCALE_MAILBOXES:,} pending mailboxes in one domain, the workers "
+        f"Each sync run: {sync_config.MAILBOXES:,} pending mailboxes in one domain, the workers "
         "started and registered first, then the request that enables the domain; time from it "
         "to the poll that sees every row enabled; mailboxes queued in batch jobs of "
         f"{SYNC_BATCH}. After each run, the ceiling: the same number of mailbox creations with "

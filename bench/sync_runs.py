@@ -64,7 +64,7 @@ def run_sync(label, app, processes, simulator, env, workers, deadline, faults=No
     run_env = dict(env)
     if faults:
         run_env["DIMAIL_TIMEOUT"] = str(FAULT_TIMEOUT)
-    deadline = min(deadline, time.monotonic() + RUN_SECONDS)
+    deadline = min(deadline, time.monotonic() + sync_config.RUN_SECONDS)
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower())
     names = [f"{slug}-worker{n}" for n in range(workers)]
     crew = [processes.start(name, worker_argv(), run_env) for name in names]
