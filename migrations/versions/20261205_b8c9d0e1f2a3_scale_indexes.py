@@ -18,6 +18,9 @@ organisation scale on PostgreSQL") two list pages read every row of the domain:
   removing) destinations of the same local part at once take turns there, and the second sees
   what the first committed, so the count stays exact (see POSTGRESQL_TRIGGERS).
 
+- the reconciler's search for confirmation emails still to send, every minute: a read of every
+  mailbox of the database; the partial index ix_mailboxes_unconfirmed holds only those (its
+  WHERE clause is the model's unconfirmed_clause() as it is at this revision).
 - the audit log's total, a count of the domain's entries: the table audit_counts holds it
   by domain and kind, kept by triggers on insert and delete (entries are never changed).
 
@@ -253,12 +256,21 @@ def _alias_counts(dialect: str) -> None:
         op.execute(statement)
 
 
+UNCONFIRMED = (
+    "confirmation_sent_at IS NULL AND email_given_up_at IS NULL AND secondary_email IS NOT NULL"
+)
+
+
 def upgrade():
     dialect = op.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"alias count triggers are written for SQLite and PostgreSQL, not {dialect}")
     _alias_counts(dialect)
     _audit_counts(dialect)
+    op.create_index(
+        'ix_mailboxes_unconfirmed', 'mailboxes', ['dimail_created_at'],
+        sqlite_where=sa.text(UNCONFIRMED), postgresql_where=sa.text(UNCONFIRMED),
+    )
     op.drop_index('ix_audit_entries_domain_created', table_name='audit_entries')
     op.create_index(
         'ix_audit_entries_domain_created', 'audit_entries', ['domain_id', 'created_at', 'id']
@@ -271,6 +283,7 @@ def upgrade():
 def downgrade():
     # The extension stays: other databases' objects, or a person, may use it.
     op.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
+    op.drop_index('ix_mailboxes_unconfirmed', table_name='mailboxes')
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
         for name in ("alias_counts_insert", "alias_counts_delete", "alias_counts_update"):

@@ -23,6 +23,7 @@ from webapp.models.base import utcnow
 from webapp.models.bulk_import import purge_expired as purge_expired_previews
 from webapp.models.login_throttle import purge_expired as purge_expired_throttles
 from webapp.models.mailbox import owed_clause as owed_mailbox
+from webapp.models.mailbox import unconfirmed_clause as unconfirmed_mailbox
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -155,11 +156,9 @@ def _unsent_confirmations(cutoff) -> int:
     ids = db.session.scalars(
         db.select(Mailbox.id)
         .where(
+            unconfirmed_mailbox(),  # through ix_mailboxes_unconfirmed
             Mailbox.dimail_created_at.is_not(None),
             Mailbox.dimail_created_at <= cutoff,
-            Mailbox.confirmation_sent_at.is_(None),
-            Mailbox.email_given_up_at.is_(None),
-            Mailbox.secondary_email.is_not(None),
             Mailbox.sync_requested_at.is_(None),
         )
         .limit(BATCH)
