@@ -3,6 +3,10 @@
 Run from the repository root with the project's virtualenv:
 
     .venv/bin/python bench/pages.py
+    .venv/bin/python bench/pages.py --database postgresql://postgres@127.0.0.1:5432/bench_scale
+
+The second form measures at organisation scale on PostgreSQL instead (see bench/pages_pg.py
+and bench/pages_scale.py) and writes the "pages-postgresql" section.
 
 A temporary SQLite database (schema from the real migrations) gets one user who owns 200
 domains. One of them, `big.bench.example`, holds 10,000 mailboxes and 2,000 alias rows (1,000
@@ -38,6 +42,7 @@ bench/RESULTS.md, and exits 0; it exits 1 when a page answers anything but 200 o
 it should show.
 """
 
+import argparse
 import os
 import sys
 import tempfile
@@ -99,8 +104,24 @@ def measure_all(folder: Path, started: float) -> tuple[dict, dict, MemorySampler
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description="The main pages under gunicorn.")
+    parser.add_argument(
+        "--database",
+        help="a postgresql:// URL naming a database of the bench's own (created and dropped, "
+        "its name starting with 'bench'): measure at organisation scale there instead",
+    )
+    options = parser.parse_args()
     started = time.perf_counter()
     load_before = os.getloadavg()
+    if options.database:
+        from pages_pg import measure_scale
+        from pages_pg_report import print_and_write as write_scale
+
+        with tempfile.TemporaryDirectory(prefix="bench-pages-") as folder:
+            measured = measure_scale(options.database, Path(folder))
+        where = write_scale(measured, load_before)
+        print(f"\nwritten to {where.relative_to(ROOT)}; {time.perf_counter() - started:.0f} s")
+        return 0
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as folder:
         results, queries, sampler = measure_all(Path(folder), started)
     where = print_and_write(results, queries, sampler, load_before)

@@ -21,7 +21,7 @@ from pages_config import (
 )
 
 
-def log_in(base: str) -> requests.Session:
+def log_in(base: str, email: str = EMAIL) -> requests.Session:
     session = requests.Session()
     form = session.get(base + "/login", timeout=10)
     match = CSRF.search(form.text)
@@ -29,7 +29,7 @@ def log_in(base: str) -> requests.Session:
         raise SystemExit(f"GET /login answered {form.status_code} without a CSRF token")
     answer = session.post(
         base + "/login",
-        data={"email": EMAIL, "password": PASSWORD, "csrf_token": match.group(1)},
+        data={"email": email, "password": PASSWORD, "csrf_token": match.group(1)},
         allow_redirects=False,
         timeout=10,
     )
@@ -40,7 +40,7 @@ def log_in(base: str) -> requests.Session:
 
 def measure(base: str, cookies, page: tuple, count: int, warm_up: int, threads: int) -> dict:
     """`warm_up` requests, then `count` from `threads` threads: latencies (ms) and wall time."""
-    _, url, expect, language = page
+    _, url, expect, language = page[:4]
     local = threading.local()
     deadline = time.monotonic() + BATCH_SECONDS
     lock = threading.Lock()
@@ -90,30 +90,34 @@ def measure(base: str, cookies, page: tuple, count: int, warm_up: int, threads: 
     return {"times": times, "wall": wall}
 
 
-def stats(batches: list[dict]) -> dict:
+def stats(batches: list[dict], requests_: int = REQUESTS) -> dict:
     times = sorted(t for batch in batches for t in batch["times"])
     return {
         "done": len(times),
         "rps": len(times) / sum(batch["wall"] for batch in batches),
         "p50": statistics.median(times),
         "p99": times[math.ceil(0.99 * len(times)) - 1],
-        "cut_short": len(times) < REQUESTS,
+        "cut_short": len(times) < requests_,
     }
 
 
-def take_turns(base: str, cookies) -> dict[int, list[tuple[str, dict]]]:
-    """Every page at every load, ROUNDS times; {threads: [(label, stats)...]} in pages() order.
+def take_turns(base: str, cookies, page_list=None, loads=LOADS, requests_=REQUESTS) -> dict:
+    """Every page at every load, ROUNDS times; {threads: [(label, stats)...]} in page order.
 
-    The pages take turns so that a slow spell of the machine does not land on one page only."""
+    The pages take turns so that a slow spell of the machine does not land on one page only.
+    `cookies` is one logged-in session's, or {who: cookies} for pages that name who asks
+    (their fifth item)."""
+    page_list = page_list or pages()
     batches: dict[tuple[int, str], list[dict]] = {}
     for round_number in range(ROUNDS):
-        for threads in LOADS:
-            for page in pages():
+        for threads in loads:
+            for page in page_list:
+                jar = cookies[page[4]] if len(page) > 4 else cookies
                 warm_up = WARM_UP if round_number == 0 else 0
-                batch = measure(base, cookies, page, REQUESTS // ROUNDS, warm_up, threads)
+                batch = measure(base, jar, page, requests_ // ROUNDS, warm_up, threads)
                 batches.setdefault((threads, page[0]), []).append(batch)
         print(f"  round {round_number + 1} of {ROUNDS} done", flush=True)
     return {
-        threads: [(page[0], stats(batches[threads, page[0]])) for page in pages()]
-        for threads in LOADS
+        threads: [(page[0], stats(batches[threads, page[0]], requests_)) for page in page_list]
+        for threads in loads
     }

@@ -5,6 +5,8 @@ import math
 import re
 import secrets
 
+from webapp.config import normalise_database_url
+
 DOMAINS = 200
 BIG, BIG_MAILBOXES, ALIAS_NAMES, ALIAS_DESTINATIONS = "big.bench.example", 10_000, 1_000, 2
 SMALL, SMALL_MAILBOXES = "small.bench.example", 100
@@ -49,7 +51,7 @@ def in_process_config(database_url: str) -> dict:
     """The configuration of the applications this process builds (seeding, counting queries)."""
     return {
         "SECRET_KEY": secrets.token_urlsafe(32),
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "APP_ENV": "testing",
         "TESTING": True,
         "PASSWORD_HASH_METHOD": HASH,

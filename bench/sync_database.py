@@ -7,9 +7,10 @@ import secrets
 import time
 
 import sqlalchemy as sa
+import sync_config
 from flask_migrate import upgrade
 from rq import Worker
-from sync_config import DOMAIN, MAILBOXES
+from sync_config import DOMAIN
 
 from webapp import create_app
 from webapp.extensions import db
@@ -73,7 +74,7 @@ def reset_rows(app) -> int:
                     "enabled_wanted": True,
                     "names_synced": False,
                 }
-                for i in range(MAILBOXES)
+                for i in range(sync_config.MAILBOXES)
             ],
         )
         db.session.commit()
@@ -113,8 +114,9 @@ def enable_domain(app, domain_id: int) -> float:
             .where(Mailbox.domain_id == domain_id, Mailbox.sync_requested_at.is_not(None))
         )
         db.session.remove()
-    if marked != MAILBOXES:
-        raise SystemExit(f"expected {MAILBOXES} mailboxes marked to sync, found {marked}")
+    if marked != sync_config.MAILBOXES:
+        expected = sync_config.MAILBOXES
+        raise SystemExit(f"expected {expected} mailboxes marked to sync, found {marked}")
     return elapsed
 
 

@@ -6,11 +6,11 @@ import re
 import subprocess
 import time
 
+import sync_config
 from sync_ceiling import raw_calls
 from sync_config import (
     DOMAIN,
     FAULT_TIMEOUT,
-    MAILBOXES,
     POLL_SECONDS,
     RECONCILE_EVERY,
     ROUNDS,
@@ -64,7 +64,7 @@ def run_sync(label, app, processes, simulator, env, workers, deadline, faults=No
     run_env = dict(env)
     if faults:
         run_env["DIMAIL_TIMEOUT"] = str(FAULT_TIMEOUT)
-    deadline = min(deadline, time.monotonic() + RUN_SECONDS)
+    deadline = min(deadline, time.monotonic() + sync_config.RUN_SECONDS)
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower())
     names = [f"{slug}-worker{n}" for n in range(workers)]
     crew = [processes.start(name, worker_argv(), run_env) for name in names]
@@ -76,7 +76,7 @@ def run_sync(label, app, processes, simulator, env, workers, deadline, faults=No
     enqueue_seconds = enable_domain(app, domain_id)
     last_reconcile = time.monotonic()
     while time.monotonic() < deadline:
-        if enabled_count(app, domain_id) == MAILBOXES:
+        if enabled_count(app, domain_id) == sync_config.MAILBOXES:
             done_after = time.perf_counter() - started
             break
         if faults and time.monotonic() - last_reconcile >= RECONCILE_EVERY:
@@ -90,8 +90,8 @@ def run_sync(label, app, processes, simulator, env, workers, deadline, faults=No
     after = simulator.state()
     result = summarise(label, app, domain_id, workers, faults, after, before, done_after,
                        enqueue_seconds, reconciled)  # fmt: skip
-    result["server_ms"] = (cpu_after[0] - cpu_before[0]) * 1000 / MAILBOXES
-    result["client_ms"] = (cpu_after[1] - cpu_before[1]) * 1000 / MAILBOXES
+    result["server_ms"] = (cpu_after[0] - cpu_before[0]) * 1000 / sync_config.MAILBOXES
+    result["client_ms"] = (cpu_after[1] - cpu_before[1]) * 1000 / sync_config.MAILBOXES
     result["outcomes"], result["create_tries"] = client_log(processes, names)
     return result
 
@@ -115,9 +115,9 @@ def summarise(label, app, domain_id, workers, faults, after, before, done_after,
         "faults": bool(faults),
         "enabled": len(found) - len(not_enabled),
         "seconds": done_after,
-        "rate": MAILBOXES / done_after if done_after else None,
+        "rate": sync_config.MAILBOXES / done_after if done_after else None,
         "calls": total,
-        "per_mailbox": total / MAILBOXES,
+        "per_mailbox": total / sync_config.MAILBOXES,
         "tokens": calls.get("GET /token/", 0),
         "routes": dict(calls.most_common()),
         "duplicates": len(creations),
@@ -145,7 +145,7 @@ def rq_floor(processes, env, app, start_up: float) -> dict:
     flush_redis(app)
     with app.app_context():
         q = queue()
-        for i in range(MAILBOXES):
+        for i in range(sync_config.MAILBOXES):
             q.enqueue("webapp.models.base.utcnow", job_id=f"noop-{i}", result_ttl=3600)
     started = time.perf_counter()
     process = processes.start("noop-worker", worker_argv("--burst"), env)
@@ -153,14 +153,16 @@ def rq_floor(processes, env, app, start_up: float) -> dict:
         process.wait(timeout=RUN_SECONDS)
     except subprocess.TimeoutExpired:
         processes.stop(process)
-        raise SystemExit(f"{MAILBOXES} no-op jobs took more than {RUN_SECONDS} s") from None
+        jobs = sync_config.MAILBOXES
+        raise SystemExit(f"{jobs} no-op jobs took more than {RUN_SECONDS} s") from None
     seconds = time.perf_counter() - started
     with app.app_context():
         left = q.count
     if left:
         raise SystemExit(f"{left} no-op jobs left in the queue")
     work = max(seconds - start_up, 1e-3)
-    return {"seconds": seconds, "rate": MAILBOXES / work, "ms": work * 1000 / MAILBOXES}
+    jobs = sync_config.MAILBOXES
+    return {"seconds": seconds, "rate": jobs / work, "ms": work * 1000 / jobs}
 
 
 def rq_alone(processes, env, app) -> tuple[float, dict]:
@@ -168,7 +170,7 @@ def rq_alone(processes, env, app) -> tuple[float, dict]:
     start_up = worker_start_up(processes, env, app)
     print(f"burst worker on an empty queue: {start_up:.2f} s", flush=True)
     floor = rq_floor(processes, env, app, start_up)
-    print(f"  {MAILBOXES} no-op jobs, 1 worker: {floor['rate']:.0f} jobs/s", flush=True)
+    print(f"  {sync_config.MAILBOXES} no-op jobs, 1 worker: {floor['rate']:.0f} jobs/s", flush=True)
     return start_up, floor
 
 

@@ -113,14 +113,15 @@ def start_redis(processes: Processes, folder: Path) -> int:
     return redis_port
 
 
-def bench_env(folder: Path, redis_port: int, sim_port: int, smtp_port: int) -> dict:
+def bench_env(folder: Path, redis_port: int, sim_port: int, smtp_port: int,
+              database_url: str = "") -> dict:  # fmt: skip
     """The environment of the workers, the simulator and the mail catcher (and, later, this
     process's own application)."""
     env = dict(os.environ)
     env.update(
         APP_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(48),
-        DATABASE_URL=f"sqlite:///{folder / 'bench.db'}",
+        DATABASE_URL=database_url or f"sqlite:///{folder / 'bench.db'}",
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
         DIMAIL_URL=f"http://127.0.0.1:{sim_port}",
         DIMAIL_USER=DIMAIL_USER,
@@ -140,12 +141,13 @@ def bench_env(folder: Path, redis_port: int, sim_port: int, smtp_port: int) -> d
     return env
 
 
-def start_stack(processes: Processes, folder: Path) -> tuple[dict, Simulator]:
+def start_stack(processes: Processes, folder: Path,
+                database_url: str = "") -> tuple[dict, Simulator]:  # fmt: skip
     """Redis, the simulator and the mail catcher, each answering before the next starts;
     returns the environment that points at them, and the simulator's client."""
     redis_port = start_redis(processes, folder)
     sim_port, smtp_port = free_port(), free_port()
-    env = bench_env(folder, redis_port, sim_port, smtp_port)
+    env = bench_env(folder, redis_port, sim_port, smtp_port, database_url)
     sim = processes.start(
         "simulator",
         [sys.executable, "-m", "devtools.simulator", "--port", str(sim_port)],

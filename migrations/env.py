@@ -3,6 +3,8 @@
 from alembic import context
 from flask import current_app
 
+from webapp.models.base import compared
+
 db = current_app.extensions["migrate"].db
 config = context.config
 
@@ -39,6 +41,7 @@ def run_migrations_online() -> None:
             process_revision_directives=skip_empty,
             render_as_batch=True,
             compare_type=True,
+            include_object=compared,
         )
         with context.begin_transaction():
             context.run_migrations()

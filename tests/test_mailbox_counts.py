@@ -1,15 +1,18 @@
-"""The mailbox counts the lists show are kept by the database, whoever writes the rows."""
+"""The counts the lists show (mailboxes by status, aliases, audit entries) are kept by the
+database, whoever writes the rows."""
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from webapp import create_app
+from webapp import audit, create_app
 from webapp.extensions import db
 from webapp.messages import legacy
-from webapp.models import Domain, Mailbox, MailboxCount, MailboxStatus
+from webapp.models import Alias, AuditEntry, Domain, Mailbox, MailboxCount, MailboxStatus
 from webapp.models.mailbox import name_key
 from webapp.services import mailbox_list
+from webapp.services.aliases import listing as alias_listing
+from webapp.services.domains import counts as domain_counts
 
 
 def counted_by_hand() -> dict[tuple[int, str], int]:
@@ -122,3 +125,43 @@ def test_pages_read_from_the_end_hold_the_same_rows_as_from_the_start(app, make_
     assert [box.id for page in pages for box in page.items] == [box.id for box in whole]
     assert [len(page.items) for page in pages] == [5, 5, 5, 5, 3]
     assert mailbox_list.listing(domain, sort=sort, page=99, per_page=5).items == pages[-1].items
+
+
+def alias(domain: Domain, local_part: str, destination: str) -> dict:
+    return {"domain_id": domain.id, "local_part": local_part, "destination": destination}
+
+
+def test_alias_counts_follow_destinations_added_and_removed(app, make_domain):
+    # An alias is a local part: its second destination adds no alias, removing its last one
+    # removes it, whoever writes the rows (the ORM or a bulk statement).
+    one, two = make_domain("one.fr"), make_domain("two.fr")
+    db.session.add_all(Alias(**alias(one, "team", f"m{i}@x.org")) for i in range(3))
+    db.session.execute(sa.insert(Alias), [alias(one, "sales", "s@x.org"), alias(two, "a", "a@x")])
+    db.session.commit()
+    assert domain_counts(one) == {"mailboxes": 0, "aliases": 2}
+    assert domain_counts(two)["aliases"] == 1
+
+    db.session.execute(sa.delete(Alias).where(Alias.destination.in_(["m0@x.org", "m1@x.org"])))
+    db.session.commit()
+    assert domain_counts(one)["aliases"] == 2  # "team" keeps one destination
+    db.session.execute(sa.delete(Alias).where(Alias.local_part == "team"))
+    db.session.commit()
+    assert domain_counts(one)["aliases"] == 1
+    assert alias_listing(one).total == 1
+
+
+def test_the_audit_log_total_is_kept_by_kind(app, make_domain, make_user, client, login_as):
+    owner = make_user("owner@example.org")
+    domain = make_domain("acme.fr", owner=owner)
+    for i in range(3):
+        audit.record(domain, "mailbox.created", legacy(f"created {i}"))
+    audit.record(domain, "domain.checked", legacy("zz-verified"))
+    audit.record(None, "domain.checked", legacy("no domain: counted nowhere"))
+    db.session.commit()
+    login_as(owner)
+    assert "4 changes" in client.get("/domains/acme.fr/log/").get_data(as_text=True)
+    filtered = client.get("/domains/acme.fr/log/?kind=mailbox.created").get_data(as_text=True)
+    assert "3 changes" in filtered and "created 2" in filtered and "zz-verified" not in filtered
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.kind == "domain.checked"))
+    db.session.commit()
+    assert "3 changes" in client.get("/domains/acme.fr/log/").get_data(as_text=True)

@@ -5,6 +5,7 @@ from dataclasses import replace
 from flask import Blueprint, current_app, g, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -12,7 +13,7 @@ from webapp.audit import KINDS
 from webapp.extensions import db
 from webapp.forms import BaseForm, query_text
 from webapp.htmx import render
-from webapp.models import AuditEntry, Role
+from webapp.models import AuditCount, AuditEntry, Role
 from webapp.pagination import page_number, paginate_rows
 from webapp.permissions import require_role
 
@@ -31,12 +32,17 @@ class LogFilterForm(BaseForm):
 
 
 def entries(domain, kind: str = "", page: int = 1, per_page: int = 50):
-    """One page of the domain's log, newest first: a COUNT and a page query, whatever the size."""
+    """One page of the domain's log, newest first: the total kept by the database (see
+    AuditCount) and a page query, whatever the size."""
     stmt = db.select(AuditEntry).where(AuditEntry.domain_id == domain.id)
+    counted = db.select(func.coalesce(func.sum(AuditCount.n), 0)).where(
+        AuditCount.domain_id == domain.id
+    )
     if kind:
         stmt = stmt.where(AuditEntry.kind == kind)
-    stmt = stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    result = paginate_rows(stmt, page, per_page)
+        counted = counted.where(AuditCount.kind == kind)
+    order = (AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    result = paginate_rows(stmt, page, per_page, total=db.session.scalar(counted), order=order)
     return replace(result, items=[row[0] for row in result.items])
 
 

@@ -14,16 +14,16 @@ from webapp.extensions import db
 from webapp.jobs import aliases, domains, mailboxes
 from webapp.jobs.context import job
 from webapp.jobs.domain_status import NOTIFIED, status_email_job_id
-from webapp.jobs.domains import request_sync
 from webapp.jobs.emails import send_domain_status_email
 from webapp.jobs.mailboxes import confirmation_job_id, send_confirmation
-from webapp.jobs.queue import enqueue_once, job_is_live, mark_for_sync
+from webapp.jobs.queue import enqueue_once, job_is_live
 from webapp.models import Alias, Domain, DomainStatus, Mailbox
 from webapp.models.alias import owed_clause as owed_alias
 from webapp.models.base import utcnow
 from webapp.models.bulk_import import purge_expired as purge_expired_previews
 from webapp.models.login_throttle import purge_expired as purge_expired_throttles
 from webapp.models.mailbox import owed_clause as owed_mailbox
+from webapp.models.mailbox import unconfirmed_clause as unconfirmed_mailbox
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -31,19 +31,29 @@ STATUS_EMAIL_DAYS = 2  # an older status change is not worth an email any more
 
 
 def check_due_domains(force: bool = False) -> int:
-    """Ask for a check of every domain whose next check is due (or all, with force)."""
+    """Ask for a check of every domain whose next check is due (or all, with force).
 
-    stmt = db.select(Domain).where(
+    A fixed number of SQL statements whatever the number of domains: one read, one UPDATE
+    for all the marks (not one per domain), then the jobs."""
+
+    stmt = db.select(Domain.id).where(
         Domain.status != DomainStatus.DISABLED, Domain.sync_requested_at.is_(None)
     )
     if not force:
         stmt = stmt.where(db.or_(Domain.next_check_at.is_(None), Domain.next_check_at <= utcnow()))
     due = db.session.scalars(stmt.order_by(Domain.next_check_at).limit(BATCH)).all()
-    for domain in due:
-        mark_for_sync(domain)
+    if not due:
+        return 0
+    db.session.execute(
+        db.update(Domain)
+        .where(Domain.id.in_(due), Domain.sync_requested_at.is_(None))
+        .values(sync_requested_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()  # the marks first: if Redis fails now, the reconciler queues them
-    for domain in due:
-        request_sync(domain)
+    for domain_id in due:
+        if not enqueue_once(domains.sync_domain, domain_id, job_id=domains.sync_job_id(domain_id)):
+            break  # Redis is down: the marks stay, the reconciler queues them
     return len(due)
 
 
@@ -146,11 +156,9 @@ def _unsent_confirmations(cutoff) -> int:
     ids = db.session.scalars(
         db.select(Mailbox.id)
         .where(
+            unconfirmed_mailbox(),  # through ix_mailboxes_unconfirmed
             Mailbox.dimail_created_at.is_not(None),
             Mailbox.dimail_created_at <= cutoff,
-            Mailbox.confirmation_sent_at.is_(None),
-            Mailbox.email_given_up_at.is_(None),
-            Mailbox.secondary_email.is_not(None),
             Mailbox.sync_requested_at.is_(None),
         )
         .limit(BATCH)

@@ -1,8 +1,8 @@
 """Database models, one module per aggregate."""
 
 from webapp.models.access import DomainAccess, Role
-from webapp.models.alias import DEVNULL, Alias, AliasStatus
-from webapp.models.audit import AuditEntry
+from webapp.models.alias import DEVNULL, Alias, AliasCount, AliasStatus
+from webapp.models.audit import AuditCount, AuditEntry
 from webapp.models.bulk_import import BulkImport, ImportRow
 from webapp.models.domain import Domain, DomainStatus
 from webapp.models.identity import ExternalIdentity
@@ -16,7 +16,9 @@ from webapp.models.user import User
 __all__ = [
     "DEVNULL",
     "Alias",
+    "AliasCount",
     "AliasStatus",
+    "AuditCount",
     "AuditEntry",
     "BulkImport",
     "Domain",

@@ -18,7 +18,15 @@ from webapp.jobs.domains import request_sync
 from webapp.jobs.imports import import_from_dimail
 from webapp.jobs.queue import enqueue_once, mark_for_sync
 from webapp.messages import say, then
-from webapp.models import Alias, Domain, DomainAccess, DomainStatus, MailboxCount, Role, User
+from webapp.models import (
+    AliasCount,
+    Domain,
+    DomainAccess,
+    DomainStatus,
+    MailboxCount,
+    Role,
+    User,
+)
 from webapp.models.base import utcnow
 from webapp.pagination import paginate_rows
 from webapp.services.results import Result
@@ -160,11 +168,12 @@ def list_domains(user: User, query: str = "", page: int = 1, per_page: int = 50)
         .correlate(Domain)
         .scalar_subquery()
     )
-    aliases = (
-        db.select(func.count(func.distinct(Alias.local_part)))
-        .where(Alias.domain_id == Domain.id)
+    aliases = func.coalesce(
+        db.select(AliasCount.names)
+        .where(AliasCount.domain_id == Domain.id)
         .correlate(Domain)
-        .scalar_subquery()
+        .scalar_subquery(),
+        0,
     )
     where = []
     if not user.is_superuser:
@@ -211,8 +220,8 @@ def counts(domain: Domain) -> dict[str, int]:
             db.select(func.coalesce(func.sum(MailboxCount.n), 0))
             .where(MailboxCount.domain_id == domain.id)
             .scalar_subquery(),
-            db.select(func.count(func.distinct(Alias.local_part)))
-            .where(Alias.domain_id == domain.id)
+            db.select(func.coalesce(func.sum(AliasCount.names), 0))
+            .where(AliasCount.domain_id == domain.id)
             .scalar_subquery(),
         )
     ).one()
