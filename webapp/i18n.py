@@ -12,6 +12,7 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
+from webapp.catalogue import install_in_jinja
 from webapp.extensions import db
 from webapp.models.user import User, normalise_email
 
@@ -62,5 +63,7 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     babel.init_app(app, locale_selector=select_locale)
+    # After flask_babel's own: the same functions, with the catalogue found once a request.
+    install_in_jinja(app.jinja_env)
     app.jinja_env.globals["current_locale"] = current
     app.jinja_env.globals["language_names"] = LANGUAGE_NAMES

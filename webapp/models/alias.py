@@ -2,9 +2,9 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.catalogue import lazy_pgettext
 from webapp.extensions import db
 from webapp.messages import Said
 from webapp.models.base import utcnow

@@ -2,10 +2,10 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.catalogue import lazy_gettext
+from webapp.catalogue import lazy_gettext as _l
 from webapp.extensions import db
 from webapp.messages import Said
 from webapp.models.base import utcnow

@@ -3,10 +3,10 @@ import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp import text
+from webapp.catalogue import lazy_pgettext
 from webapp.extensions import db
 from webapp.messages import Said
 from webapp.models.base import utcnow

@@ -1,0 +1,48 @@
+"""The catalogue of the language being rendered, found once per request.
+
+flask_babel finds it anew on every call (several context look-ups and the locale's name each
+time); a list page translates hundreds of strings, its row labels included, and that search
+cost more than the rest of the rows. The catalogue is kept on `g` (one per request or job)
+for each locale, so that a language forced for an email (flask_babel.force_locale) is obeyed.
+"""
+
+from flask import g
+from flask_babel import LazyString, get_locale, get_translations
+
+
+def catalogue():
+    locale = get_locale()
+    if locale is None:  # outside any application: flask_babel's untranslated catalogue
+        return get_translations()
+    kept = g.setdefault("_catalogues", {})
+    found = kept.get(locale)
+    if found is None:
+        found = kept[locale] = get_translations()
+    return found
+
+
+def gettext(string: str) -> str:
+    return catalogue().ugettext(string)
+
+
+def pgettext(context: str, string: str) -> str:
+    return catalogue().upgettext(context, string)
+
+
+def lazy_gettext(string: str) -> LazyString:
+    """Translated when shown, in the reader's language (for labels defined at import)."""
+    return LazyString(gettext, string)
+
+
+def lazy_pgettext(context: str, string: str) -> LazyString:
+    return LazyString(pgettext, context, string)
+
+
+def install_in_jinja(environment) -> None:
+    environment.install_gettext_callables(
+        gettext=gettext,
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=pgettext,
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
