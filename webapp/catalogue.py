@@ -21,28 +21,32 @@ def catalogue():
     return found
 
 
-def gettext(string: str) -> str:
-    return catalogue().ugettext(string)
+# As flask_babel's functions of the same names: `variables` fill %(name)s placeholders.
+def gettext(string: str, **variables) -> str:
+    found = catalogue().ugettext(string)
+    return found % variables if variables else found
 
 
-def pgettext(context: str, string: str) -> str:
-    return catalogue().upgettext(context, string)
+def pgettext(context: str, string: str, **variables) -> str:
+    found = catalogue().upgettext(context, string)
+    return found % variables if variables else found
 
 
-def lazy_gettext(string: str) -> LazyString:
+def lazy_gettext(string: str, **variables) -> LazyString:
     """Translated when shown, in the reader's language (for labels defined at import)."""
-    return LazyString(gettext, string)
+    return LazyString(gettext, string, **variables)
 
 
-def lazy_pgettext(context: str, string: str) -> LazyString:
-    return LazyString(pgettext, context, string)
+def lazy_pgettext(context: str, string: str, **variables) -> LazyString:
+    return LazyString(pgettext, context, string, **variables)
 
 
 def install_in_jinja(environment) -> None:
+    # Jinja fills the placeholders itself (newstyle), escaping what it puts in.
     environment.install_gettext_callables(
-        gettext=gettext,
+        gettext=lambda s: catalogue().ugettext(s),
         ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=pgettext,
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
         newstyle=True,
     )

@@ -17,8 +17,7 @@ import json
 import string
 from dataclasses import dataclass
 
-from flask_babel import gettext
-
+from webapp.catalogue import gettext
 from webapp.wordings import WORDINGS
 
 LEGACY = "legacy.text"

@@ -4,9 +4,10 @@ from datetime import datetime
 from urllib.parse import quote
 
 from flask import current_app, g, get_flashed_messages
-from flask_babel import format_date, format_decimal, format_time, gettext, lazy_gettext
+from flask_babel import format_date, format_decimal, format_time
 from flask_login import current_user
 
+from webapp.catalogue import gettext, lazy_gettext
 from webapp.htmx import is_htmx
 from webapp.models import Role
 from webapp.permissions import may_create_domains

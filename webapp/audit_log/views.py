@@ -3,13 +3,13 @@
 from dataclasses import replace
 
 from flask import Blueprint, current_app, g, request
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from webapp.audit import KINDS
+from webapp.catalogue import gettext
+from webapp.catalogue import lazy_gettext as _l
 from webapp.extensions import db
 from webapp.forms import BaseForm, query_text
 from webapp.htmx import render
