@@ -55,7 +55,7 @@ def scale_pages() -> list[tuple[str, str, str, str, str]]:
             (f"search, few (?q={NEEDLE}) [{tag}]", f"{base}/mailboxes/?q={NEEDLE}",
              f"{few} mailbox", "en", who),
             (f"search, many (?q={BROAD}) [{tag}]", f"{base}/mailboxes/?q={BROAD}",
-             f"matching “{BROAD}”", "en", who),
+             f"“{BROAD}”", "en", who),  # "N matching" at 100, "More than N match" at 100,000
             (f"status filter (disabled) [{tag}]", f"{base}/mailboxes/?status=disabled",
              f"{disabled:,}", "en", who),
             (f"last page (p.{last}) [{tag}]", f"{base}/mailboxes/?page={last}",

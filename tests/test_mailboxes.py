@@ -388,6 +388,53 @@ def test_search_looks_into_address_names_and_secondary_email(
     assert "1 mailbox " in by_status.get_data(as_text=True)
 
 
+def _queries(client, url) -> tuple[int, str]:
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(url)
+        assert page.status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen), page.get_data(as_text=True)
+
+
+def test_a_broad_search_is_counted_up_to_a_bound_and_pages_on(app, client, enabled, monkeypatch):
+    monkeypatch.setattr(mailbox_list, "SELECTIVE_SEARCH", 2)
+    monkeypatch.setattr(mailbox_list, "COUNTED_MATCHES", 5)
+    app.config["PAGE_SIZE"] = 2
+    db.session.execute(
+        sa.insert(Mailbox),
+        [
+            {"domain_id": enabled.id, "local_part": f"martin{i:02}", "first_name": "Ann",
+             "last_name": f"Martin{i:02}", "name_key": f"ann martin{i:02}", "status": "enabled"}
+            for i in range(11)
+        ] + [{"domain_id": enabled.id, "local_part": "zoe", "first_name": "Zoé",
+              "last_name": "Roe", "name_key": "zoé roe", "status": "enabled"}],
+    )  # fmt: skip
+    db.session.commit()
+    url = "/domains/acme.fr/mailboxes/?q=martin"
+    broad_queries, first = _queries(client, url)
+    assert "More than 5 mailboxes match “martin”" in first
+    assert "Page 1 of more than 3" in first and 'rel="next"' in first
+    assert _found(client, "martin") == {"martin00", "martin01"}
+    # Pages past the counted ones are read on, and the last one says it is.
+    beyond = client.get(url + "&page=6").get_data(as_text=True)
+    assert "martin10@acme.fr" in beyond and 'rel="next"' not in beyond
+    assert "Page 6<" in beyond and 'rel="prev"' in beyond
+    assert "Page 5<" in client.get(url + "&page=5").get_data(as_text=True)
+    # A selective search and a search of every mailbox cost the same queries.
+    selective_queries, few = _queries(client, "/domains/acme.fr/mailboxes/?q=roe")
+    assert "1 mailbox matching “roe”" in few
+    assert broad_queries == selective_queries
+    counted = client.get("/domains/acme.fr/mailboxes/?q=martin0").get_data(as_text=True)
+    assert "More than 5 mailboxes" in counted  # 10 matches: above the bound too
+    monkeypatch.setattr(mailbox_list, "COUNTED_MATCHES", 20)
+    exact = client.get(url).get_data(as_text=True)
+    assert "11 mailboxes matching “martin”" in exact and "Page 1 of 6" in exact
+
+
 def test_the_search_follows_edits(client, enabled):
     client.post_form("/domains/acme.fr/mailboxes/", FORM)
     assert _found(client, "doe") == {"jane.doe"}

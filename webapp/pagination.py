@@ -15,6 +15,9 @@ class Page:
     page: int
     pages: int
     total: int
+    # `total` is a lower bound: the rows were counted up to it, and more exist.
+    at_least: bool = False
+    more: bool = False  # with at_least: whether rows follow this page
 
     @property
     def has_prev(self) -> bool:
@@ -22,7 +25,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.more if self.at_least else self.page < self.pages
 
 
 def page_number(raw) -> int:
@@ -33,14 +36,22 @@ def page_number(raw) -> int:
         return 1
 
 
-def paginate_rows(stmt, page: int, per_page: int, total: int | None = None, order=()) -> Page:
+def paginate_rows(stmt, page: int, per_page: int, total: int | None = None, order=(),
+                  at_least: bool = False) -> Page:  # fmt: skip
     """Execute `stmt` for one page; a page past the end shows the last one.
 
     `total`, when the caller already knows how many rows `stmt` gives, saves the COUNT query.
     `order`, the sort (which must be total: end it with a unique column), lets a page in the
     second half be read from the end in reverse order, so that the last pages of a long list
-    skip a few rows instead of nearly all of them.
+    skip a few rows instead of nearly all of them. `at_least` says that `total` is a lower
+    bound: then any page number is read, and one row more tells whether a next page exists.
     """
+    if at_least:
+        offset = (max(1, page) - 1) * per_page
+        rows = db.session.execute(stmt.order_by(*order).limit(per_page + 1).offset(offset)).all()
+        pages = -(-total // per_page)
+        return Page(items=rows[:per_page], page=max(1, page), pages=pages, total=total,
+                    at_least=True, more=len(rows) > per_page)  # fmt: skip
     if total is None:
         total = db.session.scalar(
             db.select(func.count()).select_from(stmt.order_by(None).subquery())

@@ -31,11 +31,16 @@ SORTS = {
 # A search matching at most this many mailboxes reads its matches through the search index,
 # then sorts them; a broader one walks the list in its sort order and stops after one page.
 SELECTIVE_SEARCH = 1000
+# A search's matches are counted up to this many; beyond, the page says "more than". Counting
+# every match of a broad search costs reading them all (49 ms for 100,000 on PostgreSQL: see
+# bench/RESULTS.md), and no one pages through 10,000 results: they search with more letters.
+COUNTED_MATCHES = 10_000
 
 
 def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", page: int = 1,
             per_page: int = 50, counts: dict[str, int] | None = None):  # fmt: skip
-    """One page of a domain's mailboxes: a COUNT and a page query, whatever the total.
+    """One page of a domain's mailboxes: a COUNT and a page query, whatever the total (a
+    search's COUNT stops at COUNTED_MATCHES: the page then says "more than").
 
     `counts`, the domain's mailboxes by status (see counts(), which the list shows anyway), saves
     the COUNT when no search term narrows the list.
@@ -45,7 +50,7 @@ def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", p
     if by_status:
         where.append(Mailbox.status == status)
     stmt = db.select(*Listed.COLUMNS).where(*where)
-    total = None
+    total, at_least = None, False
     q = fold(q).strip()
     if q:
         at_domain = (f"@{domain.name}", fold(f"@{domain.unicode_name}"))
@@ -55,19 +60,23 @@ def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", p
         else:
             matches = Mailbox.search_key.contains(needle, autoescape=True)
         found = db.select(Mailbox.id).where(*where, matches)
-        # One pass over the search index gives the matches' ids, hence their number, unless
-        # there are too many to carry around: then they are counted, and the list walked.
-        ids = db.session.scalars(found.limit(SELECTIVE_SEARCH + 1)).all()
-        if len(ids) <= SELECTIVE_SEARCH:
-            total = len(ids)
-            stmt = db.select(*Listed.COLUMNS).where(Mailbox.id.in_(ids))
+        # One query gives the number of matches (up to COUNTED_MATCHES + 1) and, for a
+        # selective search, their ids; a broader one then walks the list in its sort order.
+        counted = found.limit(COUNTED_MATCHES + 1).subquery()
+        rows = db.session.execute(
+            db.select(counted.c.id, func.count().over()).limit(SELECTIVE_SEARCH + 1)
+        ).all()
+        total = rows[0][1] if rows else 0
+        if total <= SELECTIVE_SEARCH:
+            stmt = db.select(*Listed.COLUMNS).where(Mailbox.id.in_([row[0] for row in rows]))
         else:
-            total = db.session.scalar(db.select(func.count()).select_from(found.subquery()))
             stmt = found.with_only_columns(*Listed.COLUMNS)
+            if total > COUNTED_MATCHES:
+                total, at_least = COUNTED_MATCHES, True
     elif counts is not None:
         total = counts.get(status, 0) if by_status else sum(counts.values())
     order = (*SORTS.get(sort, SORTS["name"]), Mailbox.id)
-    result = paginate_rows(stmt, page, per_page, total=total, order=order)
+    result = paginate_rows(stmt, page, per_page, total=total, order=order, at_least=at_least)
     return replace(result, items=[Listed(*row) for row in result.items])
 
 
