@@ -1,13 +1,13 @@
 """What every template can use."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from flask import current_app, g, get_flashed_messages
-from flask_babel import format_date, format_decimal, format_time
+from flask_babel import format_date, format_decimal, get_locale, get_timezone
 from flask_login import current_user
 
-from webapp.catalogue import gettext, lazy_gettext
+from webapp.catalogue import catalogue, lazy_gettext
 from webapp.htmx import is_htmx
 from webapp.models import Role
 from webapp.permissions import may_create_domains
@@ -66,8 +66,30 @@ def local_datetime(value: datetime | None, precision: str = "minutes") -> str:
     comma there."""
     if value is None:
         return ""
-    time = format_time(value, "medium" if precision == "seconds" else "short")
-    return gettext("%(date)s at %(time)s", date=format_date(value, "long"), time=time)
+    way = _way_of_writing_moments()
+    moment = way["zone"].normalize(
+        (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(way["zone"])
+    )
+    time = way["seconds" if precision == "seconds" else "minutes"].apply(moment, way["locale"])
+    return way["sentence"] % {"date": way["date"].apply(moment, way["locale"]), "time": time}
+
+
+def _way_of_writing_moments() -> dict:
+    """The reader's CLDR patterns, time zone and sentence, found once per request and locale:
+    through flask_babel's format_date and format_time, each moment of a 50-row log cost 0.1 ms,
+    most of it finding them again."""
+    locale = get_locale()
+    kept = g.setdefault("_ways_of_writing_moments", {})
+    if locale not in kept:
+        kept[locale] = {
+            "locale": locale,
+            "zone": get_timezone(),
+            "date": locale.date_formats["long"],
+            "minutes": locale.time_formats["short"],
+            "seconds": locale.time_formats["medium"],
+            "sentence": catalogue().ugettext("%(date)s at %(time)s"),
+        }
+    return kept[locale]
 
 
 def local_date(value) -> str:

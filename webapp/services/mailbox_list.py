@@ -32,9 +32,10 @@ SORTS = {
 # then sorts them; a broader one walks the list in its sort order and stops after one page.
 SELECTIVE_SEARCH = 1000
 # A search's matches are counted up to this many; beyond, the page says "more than". Counting
-# every match of a broad search costs reading them all (49 ms for 100,000 on PostgreSQL: see
-# bench/RESULTS.md), and no one pages through 10,000 results: they search with more letters.
-COUNTED_MATCHES = 10_000
+# every match of a broad search costs reading them all (49 ms for 100,000 on PostgreSQL, 12 ms
+# up to 10,000: see bench/RESULTS.md), and no one pages through a thousand results: they
+# search with more letters.
+COUNTED_MATCHES = 1_000
 
 
 def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", page: int = 1,
