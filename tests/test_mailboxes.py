@@ -435,6 +435,28 @@ def test_a_broad_search_is_counted_up_to_a_bound_and_pages_on(app, client, enabl
     assert "11 mailboxes matching “martin”" in exact and "Page 1 of 6" in exact
 
 
+def test_a_broad_search_past_its_end_shows_the_last_page(app, client, enabled, monkeypatch):
+    monkeypatch.setattr(mailbox_list, "SELECTIVE_SEARCH", 2)
+    monkeypatch.setattr(mailbox_list, "COUNTED_MATCHES", 5)
+    app.config["PAGE_SIZE"] = 2
+    db.session.execute(
+        sa.insert(Mailbox),
+        [
+            {"domain_id": enabled.id, "local_part": f"martin{i:02}", "first_name": "Ann",
+             "last_name": f"Martin{i:02}", "name_key": f"ann martin{i:02}", "status": "enabled"}
+            for i in range(7)
+        ],
+    )  # fmt: skip
+    db.session.commit()
+    for page in ("9", "9223372036854775808", "1" + "0" * 40):
+        answer = client.get(f"/domains/acme.fr/mailboxes/?q=martin&page={page}")
+        body = answer.get_data(as_text=True)
+        assert answer.status_code == 200
+        # Past the end, the search is counted exactly and its last page is shown.
+        assert "7 mailboxes matching “martin”" in body and "Page 4 of 4" in body
+        assert "martin06@acme.fr" in body and 'rel="prev"' in body
+
+
 def test_the_search_follows_edits(client, enabled):
     client.post_form("/domains/acme.fr/mailboxes/", FORM)
     assert _found(client, "doe") == {"jane.doe"}

@@ -28,10 +28,14 @@ class Page:
         return self.more if self.at_least else self.page < self.pages
 
 
+# Beyond any real list, and small enough that its offset stays a 64-bit integer in SQL.
+LAST_PAGE_NUMBER = 2**31 - 1
+
+
 def page_number(raw) -> int:
     """A page number from a query string; anything odd means page 1 rather than an error."""
     try:
-        return max(1, int(raw))
+        return min(max(1, int(raw)), LAST_PAGE_NUMBER)
     except (TypeError, ValueError):
         return 1
 
@@ -44,14 +48,17 @@ def paginate_rows(stmt, page: int, per_page: int, total: int | None = None, orde
     `order`, the sort (which must be total: end it with a unique column), lets a page in the
     second half be read from the end in reverse order, so that the last pages of a long list
     skip a few rows instead of nearly all of them. `at_least` says that `total` is a lower
-    bound: then any page number is read, and one row more tells whether a next page exists.
+    bound: then any page number is read, and one row more tells whether a next page exists;
+    only a page past the end costs the exact count, to show the last one.
     """
     if at_least:
-        offset = (max(1, page) - 1) * per_page
+        page = min(max(1, page), LAST_PAGE_NUMBER)
+        offset = (page - 1) * per_page
         rows = db.session.execute(stmt.order_by(*order).limit(per_page + 1).offset(offset)).all()
-        pages = -(-total // per_page)
-        return Page(items=rows[:per_page], page=max(1, page), pages=pages, total=total,
-                    at_least=True, more=len(rows) > per_page)  # fmt: skip
+        if rows or page == 1:
+            return Page(items=rows[:per_page], page=page, pages=-(-total // per_page),
+                        total=total, at_least=True, more=len(rows) > per_page)  # fmt: skip
+        total = None
     if total is None:
         total = db.session.scalar(
             db.select(func.count()).select_from(stmt.order_by(None).subquery())
