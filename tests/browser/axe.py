@@ -26,8 +26,21 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 # that the page of one language is checked while the other one loads (each page has its own
 # renderer process); FOUND waits for the answer. Rules that passed are counted: none means axe
 # did not look at the page at all.
+# The page is checked once it is at rest: a form whose htmx request just ended fades back from
+# opacity .7 over .2 s (static/app.css), and axe measuring colours mid-fade reported contrast
+# that no reader sees for longer than that (CI, 2026-12-02). So: no htmx request, swap or
+# settle under way, then every finite animation and transition finished; the syncing badge's
+# endless pulse is left running.
 START = """(tags) => {
-  window.__axe = new Promise(resolve => setTimeout(resolve, 0)).then(() => axe.run(document, {
+  const later = ms => new Promise(resolve => setTimeout(resolve, ms));
+  const busy = '.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added';
+  const atRest = async () => {
+    for (let tries = 0; tries < 250 && document.querySelector(busy); tries++) await later(20);
+    const finite = document.getAnimations()
+      .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity);
+    await Promise.all(finite.map(a => a.finished.catch(() => null)));
+  };
+  window.__axe = later(0).then(atRest).then(() => axe.run(document, {
     runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
   })).then(results => ({
     passed: results.passes.length,
