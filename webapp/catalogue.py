@@ -11,10 +11,14 @@ from flask_babel import LazyString, get_locale, get_translations
 
 
 def catalogue():
-    locale = get_locale()
-    if locale is None:  # outside any application: flask_babel's untranslated catalogue
+    try:
+        here = g._get_current_object()  # one context look-up, not one per attribute below
+    except RuntimeError:  # outside any application: flask_babel's untranslated catalogue
         return get_translations()
-    kept = g.setdefault("_catalogues", {})
+    # flask_babel keeps the locale it chose (or one forced for an email) on this namespace;
+    # get_locale() chooses and keeps it the first time.
+    locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None) or get_locale()
+    kept = here.__dict__.setdefault("_catalogues", {})
     found = kept.get(locale)
     if found is None:
         found = kept[locale] = get_translations()
