@@ -406,3 +406,17 @@ def test_every_order_of_events_converges(convergence, capsys):
         print(f"\n{line}")
     assert stats.steps >= STEPS * 0.9
     assert stats.settles > 0 and stats.faults
+
+
+def test_an_enable_after_a_disable_whose_outcome_was_lost_reaches_dimail(convergence):
+    """Found by the model: dimail disabled the mailbox, the worker died before recording it,
+    then the person enabled it again; the row believed dimail still had it enabled, so no
+    call was sent and dimail kept it disabled."""
+    state = convergence()
+    state.write_while_redis_is_down_then_back_empty(i="ann", n=0)  # ann created, enabled
+    state.settle()
+    state.disable_or_enable(i="ann", enabled=False)
+    state.worker_killed_mid_job(kind="sync_mailbox", calls=1)  # after dimail's disable
+    state.write_while_redis_is_down_then_back_empty(i="ann", n=0)  # enabled again
+    state.settle()  # asserts dimail holds what the rows want
+    state.teardown()

@@ -89,6 +89,22 @@ def test_the_reconciler_finds_owed_differences_nobody_marked(app, acme, dimail, 
     assert reconcile()["owed, unmarked"] == 0
 
 
+def test_an_active_flag_not_known_is_owed_and_sent_again(app, acme, dimail, run_jobs):
+    # What a sync run leaves when it ends between dimail's answer to a disable and its own
+    # commit (sync.py writes the flag as not known before the call), its mark then lost.
+    with dimail.sim.lock:
+        dimail.sim.domains["acme.fr"].mailboxes["jane"].active = False
+    box = db.session.scalar(db.select(Mailbox))
+    box.dimail_enabled, box.sync_requested_at = None, None
+    db.session.commit()
+    assert reconcile()["owed, unmarked"] == 1
+    run_jobs()
+    assert in_dimail(dimail)["active"] is True  # enabled_wanted: sent again, not assumed
+    box = db.session.scalar(db.select(Mailbox))
+    assert (box.dimail_enabled, box.status, box.syncing) == (True, MailboxStatus.ENABLED, False)
+    assert reconcile()["owed, unmarked"] == 0
+
+
 def test_an_alias_removed_after_a_lost_creation_answer_is_removed_from_dimail(
     app, client, acme, dimail, run_jobs
 ):

@@ -168,14 +168,19 @@ class Mailbox(db.Model):
 
 def owed_clause():
     """SQL true where dimail lacks something this row wants: the mailbox itself (still
-    pending), its names, or its active flag. On an enabled domain such a row is owed work,
-    whatever caused the difference; `ix_mailboxes_owed` finds them without a scan."""
+    pending), its names, or its active flag (or that flag is not known: a run that may have
+    changed it ended without recording what dimail has). On an enabled domain such a row is
+    owed work, whatever caused the difference; `ix_mailboxes_owed` finds them without a scan."""
     c = Mailbox.__table__.c
     return sa.or_(
         sa.and_(c.dimail_created_at.is_(None), c.status == "pending"),
         sa.and_(
             c.dimail_created_at.is_not(None),
-            sa.or_(c.names_synced == sa.false(), c.dimail_enabled != c.enabled_wanted),
+            sa.or_(
+                c.names_synced == sa.false(),
+                c.dimail_enabled.is_(None),
+                c.dimail_enabled != c.enabled_wanted,
+            ),
         ),
     )
 

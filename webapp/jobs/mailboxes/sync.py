@@ -108,11 +108,14 @@ def sync_one(client, domain: Domain, mailbox: Mailbox) -> str:
 
 
 def _record_active_ignored(mailbox: Mailbox, marked, facts: dict) -> bool:
-    """An older dimail ignores `active`: say so, and show what dimail really has."""
+    """An older dimail ignores `active`: say so, and show what dimail really has. It changed
+    nothing, so the flag is what the row knew before; not known, it is active (such a dimail
+    keeps every mailbox active)."""
     wanted = "disabling_mailboxes" if mailbox.enabled_wanted is False else "enabling_mailboxes"
+    active = mailbox.dimail_enabled is not False
     return record_outcome(
-        mailbox, marked, facts, enabled_wanted=mailbox.dimail_enabled,
-        status=MailboxStatus.ENABLED if mailbox.dimail_enabled else MailboxStatus.DISABLED,
+        mailbox, marked, facts, enabled_wanted=active, dimail_enabled=active,
+        status=MailboxStatus.ENABLED if active else MailboxStatus.DISABLED,
         last_error=None, sync_requested_at=None,
         notice=say("failure.not_supported", feature=say(f"feature.{wanted}")),
     )  # fmt: skip
@@ -147,6 +150,8 @@ def _converge(client, domain: Domain, mailbox: Mailbox, facts: dict) -> str | No
         client.update_mailbox(domain.name, mailbox.local_part, **_names(mailbox))
         facts["names_synced"] = True
     if dimail_enabled != mailbox.enabled_wanted:
+        if mailbox.dimail_created_at is not None:
+            _forget_active_flag(mailbox)
         try:
             if mailbox.enabled_wanted:
                 client.enable_mailbox(domain.name, mailbox.local_part, **_snake_names(mailbox))
@@ -156,6 +161,28 @@ def _converge(client, domain: Domain, mailbox: Mailbox, facts: dict) -> str | No
             raise _ActiveNotSupported from exc
         facts["dimail_enabled"] = mailbox.enabled_wanted
     return sealed
+
+
+def _forget_active_flag(mailbox: Mailbox) -> None:
+    """Commit, before the call that may change it, that dimail's active flag is not known.
+
+    Should this run end between dimail's answer and the outcome's commit (a worker killed, an
+    answer lost), the row would otherwise keep the flag dimail had before; the person enabling
+    it again would then make wish and belief equal, and no later run would send it. Not known,
+    the flag is sent again by the next run (the calls are idempotent), and the row counts as
+    owed (`owed_clause`). A plain UPDATE, committed without expiring what this run loaded."""
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.execute(
+            db.update(Mailbox)
+            .where(Mailbox.id == mailbox.id)
+            .values(dimail_enabled=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def _names(mailbox: Mailbox) -> dict:
