@@ -77,7 +77,13 @@ def listing(domain: Domain, q: str = "", status: str = "", sort: str = "name", p
     elif counts is not None:
         total = counts.get(status, 0) if by_status else sum(counts.values())
     order = (*SORTS.get(sort, SORTS["name"]), Mailbox.id)
-    result = paginate_rows(stmt, page, per_page, total=total, order=order, at_least=at_least)
+    # Deep pages by a deferred join only where the sort's index answers the filter alone: a
+    # search's filter reads each row anyway, and the second lookup then made a page 1,000 of
+    # a broad search slower (bench/RESULTS.md).
+    key = None if q else Mailbox.id
+    result = paginate_rows(
+        stmt, page, per_page, total=total, order=order, at_least=at_least, key=key
+    )
     return replace(result, items=[Listed(*row) for row in result.items])
 
 
