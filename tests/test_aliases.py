@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from tests.conftest import PASSWORD
+from tests.sql_statements import recorded
 from webapp.extensions import db
 from webapp.jobs.queue import queue
 from webapp.models import Alias, AliasStatus, DomainStatus, Mailbox, Role
@@ -432,16 +433,8 @@ def test_the_list_is_paged_by_local_part(app, client, enabled):
 
 def test_the_list_costs_the_same_queries_at_any_size(client, enabled):
     def queries_for_page():
-        seen = []
-
-        def listener(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded() as seen:
             assert client.get(ALIASES).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
     def aliases(start, stop):

@@ -8,6 +8,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.sql_statements import recorded
 from webapp import audit
 from webapp.extensions import db
 from webapp.messages import legacy
@@ -366,13 +367,8 @@ def test_the_page_costs_the_same_queries_at_any_size(app, client, login_as, fill
     login_as(_user("owner@example.org"))
 
     def queries():
-        seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded() as seen:
             assert client.get("/domains/acme.fr/log/").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
     small = queries()

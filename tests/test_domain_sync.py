@@ -4,8 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
+from tests.sql_statements import recorded
 from webapp.extensions import db
 from webapp.jobs.domain_status import domain_enabled
 from webapp.jobs.domains import sync_domain
@@ -283,13 +283,8 @@ def test_the_periodic_checks_cost_as_many_queries_for_many_domains_as_for_few(ap
     def statements_to_ask(names: list[str]) -> int:
         for name in names:
             make_domain(name, status=DomainStatus.ENABLED)
-        seen = []
-        listener = lambda *_args: seen.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded() as seen:
             assert check_due_domains() == len(names)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
     few = statements_to_ask(["few0.fr", "few1.fr"])

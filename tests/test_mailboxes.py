@@ -6,6 +6,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.sql_statements import recorded
 from webapp.extensions import db
 from webapp.jobs.periodic import reconcile
 from webapp.models import Domain, DomainStatus, Mailbox, MailboxStatus, Role
@@ -389,14 +390,9 @@ def test_search_looks_into_address_names_and_secondary_email(
 
 
 def _queries(client, url) -> tuple[int, str]:
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded() as seen:
         page = client.get(url)
         assert page.status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     return len(seen), page.get_data(as_text=True)
 
 

@@ -6,8 +6,8 @@ outcomes of actions and emails. Each test failed before the fix it names."""
 import smtplib
 
 import pytest
-import sqlalchemy as sa
 
+from tests.sql_statements import recorded
 from webapp.audit import KINDS
 from webapp.dimail.client import DimailClient, DimailRejected
 from webapp.extensions import db
@@ -155,12 +155,8 @@ def test_a_status_set_by_a_superuser_during_a_check_wins(
     assert not any("is ready" in m["Subject"] for m in outbox.messages)
 
 
-@pytest.mark.parametrize(("recheck_seconds", "reads"), [(None, 0), (0, 5)])
-def test_a_batch_reads_its_domains_status_once_a_second_not_once_per_mailbox(
-    app, client, owner, dimail, run_jobs, monkeypatch, recheck_seconds, reads
-):
-    if recheck_seconds is not None:  # the counting sees the reads when there are some
-        monkeypatch.setattr(batches, "STATUS_RECHECK_SECONDS", recheck_seconds)
+def five_mailboxes_waiting(client, run_jobs) -> Domain:
+    """acme.fr, created in dimail then action required, with five mailboxes waiting for it."""
     form = {"name": "acme.fr", "support_email": "it@acme.fr"}
     assert client.post_form("/domains/", form).status_code == 303
     run_jobs()
@@ -169,18 +165,20 @@ def test_a_batch_reads_its_domains_status_once_a_second_not_once_per_mailbox(
     for i in range(5):
         person = {**PERSON, "local_part": f"jane{i}", "first_name": f"Jane{i}"}
         assert client.post_form("/domains/acme.fr/mailboxes/", person).status_code == 303
-    statuses_read = []
+    return domain
 
-    def count(_conn, _cursor, statement, *_):
-        if statement.lstrip().startswith("SELECT domains.status"):
-            statuses_read.append(statement)
 
+@pytest.mark.parametrize(("recheck_seconds", "reads"), [(None, 0), (0, 5)])
+def test_a_batch_reads_its_domains_status_once_a_second_not_once_per_mailbox(
+    app, client, owner, dimail, run_jobs, monkeypatch, recheck_seconds, reads
+):
+    if recheck_seconds is not None:  # the counting sees the reads when there are some
+        monkeypatch.setattr(batches, "STATUS_RECHECK_SECONDS", recheck_seconds)
+    domain = five_mailboxes_waiting(client, run_jobs)
     set_status(domain.id, DomainStatus.ENABLED)  # queues one batch of the five
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded() as statements:
         run_jobs()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+    statuses_read = [s for s in statements if s.lstrip().startswith("SELECT domains.status")]
     assert len(dimail.creations("mailbox:")) == 5
     assert len(statuses_read) == reads  # five creations take well under a second here
 
@@ -188,14 +186,7 @@ def test_a_batch_reads_its_domains_status_once_a_second_not_once_per_mailbox(
 def test_a_batch_stops_when_its_domain_is_disabled_midway(
     app, client, owner, make_domain, dimail, run_jobs, outbox, monkeypatch
 ):
-    form = {"name": "acme.fr", "support_email": "it@acme.fr"}
-    assert client.post_form("/domains/", form).status_code == 303
-    run_jobs()
-    domain = db.session.scalar(db.select(Domain))
-    set_status(domain.id, DomainStatus.ACTION_REQUIRED)
-    for i in range(5):
-        person = {**PERSON, "local_part": f"jane{i}", "first_name": f"Jane{i}"}
-        assert client.post_form("/domains/acme.fr/mailboxes/", person).status_code == 303
+    domain = five_mailboxes_waiting(client, run_jobs)
     original = DimailClient.create_mailbox
     created = []
 

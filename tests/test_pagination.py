@@ -5,6 +5,7 @@ every sort and filter; searches and the audit log keep the plain OFFSET, and sho
 import pytest
 import sqlalchemy as sa
 
+from tests.sql_statements import recorded
 from webapp import audit, pagination
 from webapp.audit_log.views import entries
 from webapp.extensions import db
@@ -63,16 +64,8 @@ def test_deep_pages_show_the_rows_the_plain_offset_shows(filled, monkeypatch, op
     monkeypatch.setattr(pagination, "DEFERRED_FROM", 10**9)
     plain = _every_page(_mailboxes(filled, **options))
     monkeypatch.setattr(pagination, "DEFERRED_FROM", 4)
-    statements = []
-
-    def seen(_conn, _cursor, statement, *_):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with recorded() as statements:
         deferred = _every_page(_mailboxes(filled, **options))
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", seen)
     assert deferred == plain
     assert any(page for page in plain[2:])  # pages past the first ones have rows
     assert any("mailboxes.id IN (SELECT mailboxes.id" in s for s in statements)
@@ -83,16 +76,8 @@ def test_a_broad_search_keeps_the_plain_offset(filled, monkeypatch, q):
     monkeypatch.setattr(mailbox_list, "SELECTIVE_SEARCH", 3)  # it walks the list in its order
     monkeypatch.setattr(mailbox_list, "COUNTED_MATCHES", 5)
     monkeypatch.setattr(pagination, "DEFERRED_FROM", 4)
-    statements = []
-
-    def seen(_conn, _cursor, statement, *_):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with recorded() as statements:
         pages = _every_page(_mailboxes(filled, q=q))
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", seen)
     matching = db.session.scalars(
         db.select(Mailbox.local_part).where(Mailbox.search_key.contains(q))
     ).all()
